@@ -1,0 +1,74 @@
+"""Crop and resample geometry: from a 424x424 JPEG to the stored field and the final network view.
+
+The final view is the central ``crop_px`` x ``crop_px`` pixels of the original, resampled to ``size`` x ``size``.
+Shards store a larger *field* around it, ``field_size(size)`` pixels on a side at the same scale, so that rotating
+the field by any angle and cropping the central ``size`` pixels leaves no empty corners (the view's diagonal is
+``size * sqrt(2)``).
+"""
+
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+
+def field_size(size: int) -> int:
+    """Smallest even side that holds a ``size`` x ``size`` view rotated by any angle."""
+    side = math.ceil(size * math.sqrt(2))
+    return side + side % 2
+
+
+@dataclass(frozen=True)
+class Geometry:
+    crop_px: int  # side of the final view in original pixels
+    size: int  # side of the final view in output pixels
+
+    @property
+    def field(self) -> int:
+        return field_size(self.size)
+
+    @property
+    def scale(self) -> float:
+        """Original pixels per output pixel."""
+        return self.crop_px / self.size
+
+    @property
+    def field_px(self) -> float:
+        """Side of the stored field in original pixels."""
+        return self.field * self.scale
+
+    def source_box(self, width: int, height: int) -> tuple[float, float, float, float]:
+        """(left, upper, right, lower) of the field in original pixel coordinates, centred on the image."""
+        cx, cy, half = width / 2, height / 2, self.field_px / 2
+        return (cx - half, cy - half, cx + half, cy + half)
+
+    def reduction_factor(self, original: tuple[int, int, int] = (424, 424, 3)) -> float:
+        """Bytes of one original uint8 image over bytes of one stored field."""
+        return math.prod(original) / (self.field * self.field * 3)
+
+
+def decode_field(jpeg: bytes, geometry: Geometry) -> np.ndarray:
+    """Decode a JPEG at reduced scale where possible and return the stored field, uint8 (field, field, 3).
+
+    Pillow's ``draft`` lets the JPEG decoder skip detail (scale 1/2, 1/4, 1/8) as long as the image stays at least
+    the requested size; the field is then resampled from the reduced image with the box scaled to match. Areas
+    outside the image (a field larger than a small original) are black, like the sky background.
+    """
+    with Image.open(io.BytesIO(jpeg)) as image:
+        width, height = image.size
+        wanted = geometry.field / geometry.field_px  # output pixels per original pixel
+        image.draft("RGB", (max(1, math.ceil(width * wanted)), max(1, math.ceil(height * wanted))))
+        shrink = image.size[0] / width
+        image = image.convert("RGB")
+        box = tuple(v * shrink for v in geometry.source_box(width, height))
+        field = image.resize((geometry.field, geometry.field), Image.Resampling.BILINEAR, box=box, reducing_gap=None)
+    return np.asarray(field, dtype=np.uint8)
+
+
+def center_crop(images: np.ndarray, size: int) -> np.ndarray:
+    """The central ``size`` x ``size`` pixels of images shaped (..., H, W, C)."""
+    h, w = images.shape[-3:-1]
+    top, left = (h - size) // 2, (w - size) // 2
+    return images[..., top : top + size, left : left + size, :]

@@ -1,0 +1,35 @@
+"""The random train/validation split and the mean-label baseline."""
+
+import numpy as np
+import pandas as pd
+
+from gzmorph.labels import ID_COLUMN
+from gzmorph.metrics import rmse
+
+TRAIN, VALIDATION = "train", "validation"
+
+
+def random_split(ids: np.ndarray, validation_fraction: float, seed: int) -> pd.DataFrame:
+    """GalaxyID and subset ('train' or 'validation'), in the order of ``ids``; a seeded random permutation."""
+    n_validation = int(round(validation_fraction * len(ids)))
+    if not 0 < n_validation < len(ids):
+        raise ValueError(f"a validation fraction of {validation_fraction} leaves an empty subset of {len(ids)} images")
+    subset = np.full(len(ids), TRAIN, dtype=object)
+    subset[np.random.default_rng(seed).permutation(len(ids))[:n_validation]] = VALIDATION
+    return pd.DataFrame({ID_COLUMN: np.asarray(ids, dtype=np.uint64), "subset": subset})
+
+
+def subset_ids(split: pd.DataFrame, subset: str) -> np.ndarray:
+    return split.loc[split["subset"] == subset, ID_COLUMN].to_numpy(dtype=np.uint64)
+
+
+def mean_baseline(train_labels: np.ndarray, validation_labels: np.ndarray) -> dict:
+    """Predict the training mean of every label for every galaxy; RMSE on both subsets."""
+    mean = train_labels.mean(axis=0)
+    return {
+        "train_rmse": rmse(train_labels, np.broadcast_to(mean, train_labels.shape)),
+        "validation_rmse": rmse(validation_labels, np.broadcast_to(mean, validation_labels.shape)),
+        "n_train": len(train_labels),
+        "n_validation": len(validation_labels),
+        "mean_labels": mean.round(6).tolist(),
+    }
