@@ -10,6 +10,8 @@ import argparse
 import logging
 import sys
 
+from gzmorph.device import log_job_context
+
 
 def parse_args(parser: argparse.ArgumentParser, snakemake=None) -> argparse.Namespace:
     """Parse the command line, or the rule's named inputs/outputs/params/log/threads when ``snakemake`` is given."""
@@ -18,6 +20,7 @@ def parse_args(parser: argparse.ArgumentParser, snakemake=None) -> argparse.Name
     else:
         args = parser.parse_args(_argv_from_snakemake(parser, snakemake))
     setup_logging(getattr(args, "log", None))
+    log_job_context()
     return args
 
 

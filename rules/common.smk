@@ -1,9 +1,20 @@
+import json
+
 # Shared helpers: raw inputs per image set and the list of final targets.
+MODEL_NAMES = ["resnet18", "cnn", "best"]  # the {model} wildcard of rules/models.smk
+TRAIN_DATA = {
+    "train_index": "results/data/train/index.parquet",
+    "train_summary": "results/data/train/summary.json",
+    "split": "results/data/split.parquet",
+}
+
+
 IMAGE_SETS = {"train": config["train_images"], "test": config["test_images"]}
 
 
 wildcard_constraints:
     imageset="train|test",
+    model="|".join(MODEL_NAMES),
 
 
 def raw_images(wildcards):
@@ -15,9 +26,53 @@ def raw_labels(wildcards):
 
 
 def all_targets():
+    """Every figure, table, model and report of a full run; the rest of the DAG follows from these."""
     return [
-        "results/data/train/index.parquet",
-        "results/data/test/index.parquet",
-        "results/data/split.parquet",
         "results/baseline/mean.json",
+        "results/figures/explore/random_images.png",
+        "results/figures/explore/label_histograms.png",
+        "results/figures/explore/prototypes.png",
+        "results/figures/explore/correlation_matrix.png",
+        "results/figures/explore/downsizing.png",
+        "results/tables/memory_estimate.json",
+        "results/figures/split/label_histograms_split.png",
+        "results/figures/models/cv_scores.png",
+        *expand("results/figures/models/{model}_training.png", model=MODEL_NAMES),
+        "results/tables/parameters.csv",
+        "results/models/best.pt",
+        "results/figures/evaluate/validation_curves.png",
+        "results/figures/evaluate/true_vs_predicted.png",
+        "results/figures/evaluate/extremes.png",
+        "results/predictions/test_catalogue.parquet",
+        "results/predictions/test_catalogue.csv",
+        "results/tables/tta_effect.json",
+        "results/report/merger_fraction.md",
     ]
+
+
+# Prediction chunks (rules/predict.smk): known once the plan_prediction_chunks checkpoint has run.
+def prediction_chunks(wildcards):
+    """Every chunk file the plan asks for; known once plan_prediction_chunks has run."""
+    plan = checkpoints.plan_prediction_chunks.get().output.plan
+    with open(plan) as f:
+        n_chunks = json.load(f)["n_chunks"]
+    return [
+        f"results/predictions/chunks/{chunk:05d}.parquet" for chunk in range(n_chunks)
+    ]
+
+
+def chunk_start(wildcards):
+    return int(wildcards.chunk) * config["predict"]["chunk_size"]
+
+
+# Inputs of rule train (rules/models.smk): cnn and best depend on the cross-validation and the other two models.
+def train_inputs(wildcards):
+    inputs = dict(TRAIN_DATA)
+    if wildcards.model == "cnn":
+        inputs["best_setting"] = "results/models/cv/best_setting.json"
+    if wildcards.model == "best":  # their metrics.json hold the model specs
+        inputs["candidates"] = [
+            "results/models/resnet18/metrics.json",
+            "results/models/cnn/metrics.json",
+        ]
+    return inputs

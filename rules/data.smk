@@ -11,6 +11,8 @@ rule ingest:
         log="results/logs/ingest/{imageset}.log",
     benchmark:
         "results/benchmarks/ingest/{imageset}.tsv"
+    conda:
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -28,19 +30,21 @@ rule preprocess:
         shards=directory("results/data/{imageset}/shards"),
         rejects="results/data/{imageset}/rejects.csv",
         summary="results/data/{imageset}/summary.json",
+    log:
+        log="results/logs/preprocess/{imageset}.log",
+    benchmark:
+        "results/benchmarks/preprocess/{imageset}.tsv"
+    conda:
+        "../envs/data.yaml"
+    threads: 8
+    resources:
+        mem_mb=4000,
+        runtime=120,
     params:
         crop_px=config["preprocess"]["crop_px"],
         size=config["preprocess"]["size"],
         shard_size=config["preprocess"]["shard_size"],
         max_reject_fraction=config["ingest"]["max_reject_fraction"],
-    log:
-        log="results/logs/preprocess/{imageset}.log",
-    benchmark:
-        "results/benchmarks/preprocess/{imageset}.tsv"
-    threads: 8
-    resources:
-        mem_mb=4000,
-        runtime=120,
     script:
         "../scripts/preprocess.py"
 
@@ -50,17 +54,19 @@ rule split:
         index="results/data/train/index.parquet",
     output:
         split="results/data/split.parquet",
-    params:
-        validation_fraction=config["split"]["validation_fraction"],
-        seed=config["split"]["seed"],
     log:
         log="results/logs/split.log",
     benchmark:
         "results/benchmarks/split.tsv"
+    conda:
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        validation_fraction=config["split"]["validation_fraction"],
+        seed=config["split"]["seed"],
     script:
         "../scripts/split.py"
 
@@ -79,6 +85,8 @@ rule baseline:
         log="results/logs/baseline.log",
     benchmark:
         "results/benchmarks/baseline.tsv"
+    conda:
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=1000,

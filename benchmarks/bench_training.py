@@ -1,0 +1,132 @@
+"""Training throughput per model: the whole pipeline against the bare forward and backward pass.
+
+For each model of config.yaml (resnet18, and the custom CNN with models.cnn) this times training steps as ``fit``
+runs them (gather uint8 fields from the in-memory set, move to the device, convert, crop or rotate, forward,
+backward, optimizer step) and the same steps on one float batch already on the device. The difference is what
+loading, augmentation and bookkeeping cost; the aim is under 15% of the step time.
+
+    python benchmarks/bench_training.py                 # results/data/train if it exists, else synthetic fields
+    python benchmarks/bench_training.py --steps 20 --threads 2
+"""
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from gzmorph.augment import to_device_batch
+from gzmorph.device import pick_device
+from gzmorph.geometry import field_size
+from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
+from gzmorph.models import build_model, count_parameters
+from gzmorph.shards import ShardSet, ShardWriter
+from gzmorph.training import load_all_images, make_optimizer, settings_from_config, train_step
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic_set(directory: Path, n: int, size: int) -> ShardSet:
+    """Random uint8 fields and labels in the real on-disk layout, for machines without results/."""
+    field = field_size(size)
+    rng = np.random.default_rng(0)
+    writer = ShardWriter(directory, shard_size=1024, image_shape=(field, field, 3))
+    for k in range(n):
+        writer.add(k + 1, rng.integers(0, 256, (field, field, 3), dtype=np.uint8))
+    index = writer.close()
+    index[list(LABEL_COLUMNS)] = rng.random((n, len(LABEL_COLUMNS)), dtype=np.float32)
+    index.astype({ID_COLUMN: np.uint64}).to_parquet(directory / "index.parquet")
+    return ShardSet(directory)
+
+
+def timed(step, steps: int, device: torch.device) -> float:
+    """Seconds per step, after two warm-up steps."""
+    for _ in range(2):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return (time.perf_counter() - start) / steps
+
+
+def bench_model(name, spec, settings, images, labels, size, device, steps, rounds) -> dict:
+    torch.manual_seed(0)
+    model = build_model(spec).to(device).train()
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = make_optimizer(model, settings)
+    batch = settings.batch_size
+    on_device = torch.from_numpy(images).to(device) if device.type == "cuda" else images
+    labels_on = torch.from_numpy(np.array(labels, dtype=np.float32)).to(device)
+    rng = np.random.default_rng(0)
+    generator = torch.Generator().manual_seed(0)
+
+    def pipeline(rotate: bool):
+        def step():
+            rows = rng.choice(len(images), batch, replace=False)
+            taken = on_device[torch.from_numpy(rows).to(device)] if device.type == "cuda" else on_device[rows]
+            x = to_device_batch(taken, device, size, rotate, generator, settings.shift_px, settings.zoom)
+            train_step(model, optimizer, x, labels_on[torch.from_numpy(rows).to(device)], device)
+
+        return step
+
+    fixed_x = to_device_batch(images[:batch], device, size, rotate=False)
+    fixed_y = labels_on[:batch]
+    runs = {"bare": lambda: train_step(model, optimizer, fixed_x, fixed_y, device)}
+    runs.update(plain=pipeline(False), rotated=pipeline(True))
+    seconds = {kind: [] for kind in runs}
+    for _ in range(rounds):  # interleaved rounds, best of each: machine load hits all three alike
+        for kind, step in runs.items():
+            seconds[kind].append(timed(step, steps, device))
+    bare, plain, rotated = (min(seconds[kind]) for kind in ("bare", "plain", "rotated"))
+    return {
+        "model": name,
+        "parameters": count_parameters(model),
+        "bare_images_per_s": batch / bare,
+        "pipeline_images_per_s": batch / plain,
+        "pipeline_overhead_pct": 100 * (plain - bare) / plain,
+        "rotated_images_per_s": batch / rotated,
+        "rotated_overhead_pct": 100 * (rotated - bare) / rotated,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=str(ROOT / "config.yaml"))
+    parser.add_argument("--data", default=str(ROOT / "results" / "data" / "train"), help="labelled shard set")
+    parser.add_argument("--steps", type=int, default=10, help="timed training steps per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved repeats; the fastest of each counts")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--synthetic-images", type=int, default=2048, help="size of the set made when --data is absent")
+    args = parser.parse_args()
+
+    config = yaml.safe_load(Path(args.config).read_text())
+    size = int(config["preprocess"]["size"])
+    settings = settings_from_config(config["training"], config["training"]["best"], "cnn")
+    device = pick_device(args.threads)
+    with tempfile.TemporaryDirectory() as scratch:
+        if (Path(args.data) / "index.parquet").exists():
+            shards, source = ShardSet(args.data), args.data
+        else:
+            shards, source = synthetic_set(Path(scratch), args.synthetic_images, size), "synthetic fields"
+        images, labels = load_all_images(shards), shards.labels
+    specs = {
+        "resnet18": {"architecture": "resnet18", "head": config["models"]["head"], **config["models"]["resnet18"]},
+        "cnn": {"architecture": "cnn", "head": config["models"]["head"], "size": size, **config["models"]["cnn"]},
+    }
+    print(f"device {device}, {len(images)} images from {source}, batch {settings.batch_size}, view {size} px")
+    for name, spec in specs.items():
+        print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in bench_model(
+            name, spec, settings, images, labels, size, device, args.steps, args.rounds).items()}))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""The networks: ResNet18 with a small-image stem, a configurable custom CNN, and their two output heads.
+
+A model is described by a *spec*, a plain dict of str/int/float/list/bool that :func:`build_model` turns into the
+``nn.Module`` and that checkpoints store next to the weights, so :func:`load_model` rebuilds any saved model::
+
+    {"architecture": "resnet18", "head": "sigmoid", "stem_stride": 1}
+    {"architecture": "cnn", "head": "tree", "size": 48, "channels": [32, 64, 128], "kernel_size": 3,
+     "fc": [256], "dropout": 0.5}
+
+Models take float images (B, 3, size, size) in [0, 1] and return the 37 vote fractions (B, 37) in [0, 1], columns in
+``gzmorph.labels.LABEL_COLUMNS`` order.
+"""
+
+import os
+import pickle
+
+import numpy as np
+import torch
+import torchvision
+from torch import nn
+
+from gzmorph.labels import COLUMN_INDEX, N_LABELS, QUESTIONS
+
+ARCHITECTURES = ("resnet18", "cnn")
+HEADS = ("sigmoid", "tree")
+
+
+class TreeHead(nn.Module):
+    """Galaxy Zoo 2 decision-tree output (Dieleman et al. 2015): per question a softmax over its answers, times
+    the fraction of volunteers who reached the question (the parent answer's output).
+
+    Every question's answers are then non-negative and sum exactly to their path weight, Q1 and Q6 to 1 (as in the
+    Kaggle files, see ``gzmorph.labels``). Parents always precede their children in ``QUESTIONS``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.groups = [[COLUMN_INDEX[c] for c in q.columns] for q in QUESTIONS]
+        self.parents = [None if q.parent is None else COLUMN_INDEX[q.parent] for q in QUESTIONS]
+
+    def forward(self, logits: torch.Tensor) -> torch.Tensor:
+        logits = logits.float()  # the normalisation is done in float32 even under bf16 autocast
+        answers: dict[int, torch.Tensor] = {}  # column -> (B, 1) output
+        for columns, parent in zip(self.groups, self.parents, strict=True):
+            share = torch.softmax(logits[:, columns], dim=1)
+            weighted = share if parent is None else share * answers[parent]
+            answers.update({c: weighted[:, k : k + 1] for k, c in enumerate(columns)})
+        return torch.cat([answers[c] for c in range(len(answers))], dim=1)
+
+
+class SigmoidHead(nn.Module):
+    """Each of the 37 outputs squashed independently into [0, 1]."""
+
+    def forward(self, logits: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(logits.float())
+
+
+def make_head(head: str) -> nn.Module:
+    if head == "sigmoid":
+        return SigmoidHead()
+    if head == "tree":
+        return TreeHead()
+    raise ValueError(f"unknown output head {head!r}; choose one of {HEADS}")
+
+
+class ResNet18(nn.Module):
+    """torchvision's ResNet18 (random init) with a 3x3 stem and no max-pool, so 48-px galaxies keep their detail."""
+
+    def __init__(self, head: str, stem_stride: int):
+        super().__init__()
+        net = torchvision.models.resnet18(weights=None, num_classes=N_LABELS)
+        net.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=stem_stride, padding=1, bias=False)
+        net.maxpool = nn.Identity()
+        self.net = net
+        self.head = make_head(head)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.net(x))
+
+
+class CustomCNN(nn.Module):
+    """Convolution blocks (conv, batch norm, ReLU, 2x2 max-pool), then fully connected layers with dropout."""
+
+    def __init__(self, head: str, size: int, channels: list[int], kernel_size: int, fc: list[int], dropout: float):
+        super().__init__()
+        if size >> len(channels) < 1:
+            raise ValueError(f"{len(channels)} pooling blocks shrink a {size}-px image below one pixel")
+        blocks, previous = [], 3
+        for width in channels:
+            blocks += [
+                nn.Conv2d(previous, width, kernel_size, padding=kernel_size // 2, bias=False),
+                nn.BatchNorm2d(width),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),
+            ]
+            previous = width
+        self.features = nn.Sequential(*blocks)
+        layers, previous = [nn.Flatten()], previous * (size >> len(channels)) ** 2
+        for width in fc:
+            layers += [nn.Dropout(dropout), nn.Linear(previous, width), nn.ReLU(inplace=True)]
+            previous = width
+        layers += [nn.Dropout(dropout), nn.Linear(previous, N_LABELS)]
+        self.classifier = nn.Sequential(*layers)
+        self.head = make_head(head)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.classifier(self.features(x)))
+
+
+def build_model(spec: dict) -> nn.Module:
+    """The untrained network a spec describes (see the module docstring)."""
+    architecture = spec.get("architecture")
+    head = spec.get("head", "sigmoid")
+    if architecture == "resnet18":
+        return ResNet18(head, int(spec.get("stem_stride", 1)))
+    if architecture == "cnn":
+        return CustomCNN(
+            head,
+            int(spec["size"]),
+            [int(c) for c in spec["channels"]],
+            int(spec.get("kernel_size", 3)),
+            [int(f) for f in spec["fc"]],
+            float(spec["dropout"]),
+        )
+    raise ValueError(f"unknown architecture {architecture!r} in model spec {spec}; choose one of {ARCHITECTURES}")
+
+
+def output_layer(model: nn.Module) -> nn.Linear:
+    """The last fully connected layer, whose 37 outputs feed the head."""
+    return model.net.fc if isinstance(model, ResNet18) else model.classifier[-1]
+
+
+@torch.no_grad()
+def start_at_mean(model: nn.Module, mean_labels: np.ndarray, weight_scale: float = 0.1) -> None:
+    """Set the output layer so the untrained network predicts about the training-mean labels (the baseline).
+
+    Biases become the head's inverse of the mean (logits for the sigmoid head; per question the log of each
+    answer's share for the tree head) and the weights shrink by ``weight_scale``, so training starts from the
+    baseline instead of from outputs near 0.5, which takes a small data set many steps to unlearn.
+    """
+    mean = np.clip(np.asarray(mean_labels, dtype=np.float64), 1e-4, 1 - 1e-4)
+    if isinstance(model.head, TreeHead):
+        bias = np.empty_like(mean)
+        for columns in model.head.groups:
+            bias[columns] = np.log(mean[columns] / mean[columns].sum())
+    else:
+        bias = np.log(mean / (1 - mean))
+    layer = output_layer(model)
+    layer.weight.mul_(weight_scale)
+    layer.bias.copy_(torch.as_tensor(bias, dtype=layer.bias.dtype))
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameter values."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
+    """The saved network, on ``device`` and in eval mode, and the whole checkpoint dict."""
+    try:
+        checkpoint = torch.load(path, map_location=device, weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError) as error:
+        raise ValueError(f"{path}: not a readable gzmorph checkpoint ({error})") from error
+    if "model_spec" not in checkpoint or "model_state" not in checkpoint:
+        raise ValueError(f"{path}: checkpoint lacks 'model_spec' or 'model_state'")
+    model = build_model(checkpoint["model_spec"])
+    model.load_state_dict(checkpoint["model_state"])
+    model.to(device)
+    if torch.device(device).type == "cuda":
+        model.to(memory_format=torch.channels_last)
+    return model.eval(), checkpoint

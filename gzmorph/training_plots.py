@@ -1,0 +1,60 @@
+"""Figures of the training stage: one model's RMSE curves, and the cross-validation fold scores."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+
+def lr_reductions(history: pd.DataFrame) -> np.ndarray:
+    """images_seen at the evaluation steps after which the learning rate was cut (the lr column holds the rate
+    used since the previous step, so a cut shows in the row after the step that caused it)."""
+    lr = history["lr"].to_numpy()
+    after = np.flatnonzero(lr[1:] < lr[:-1])
+    return history["images_seen"].to_numpy()[after]
+
+
+def training_curve_figure(history: pd.DataFrame, model: str, baseline_rmse: float | None = None) -> Figure:
+    """Train and validation RMSE against images seen, learning-rate cuts as dotted lines, the mean baseline."""
+    fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    seen = history["images_seen"]
+    ax.plot(seen, history["train_rmse"], "o-", ms=3, label="training (running, during the epoch)")
+    ax.plot(seen, history["validation_rmse"], "s-", ms=3, label="validation")
+    best = history["validation_rmse"].idxmin()
+    ax.plot(seen[best], history["validation_rmse"][best], "k*", ms=12, label="kept model")
+    if baseline_rmse is not None:
+        ax.axhline(baseline_rmse, color="grey", ls="--", label="mean baseline (validation)")
+    for k, x in enumerate(lr_reductions(history)):
+        ax.axvline(x, color="tab:red", ls=":", lw=1, label="learning-rate cut" if k == 0 else None)
+    ax.set_xlabel("training images seen")
+    ax.set_ylabel("RMSE over 37 vote fractions")
+    ax.set_title(f"{model}: training and validation RMSE")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def cv_scores_figure(scores: pd.DataFrame, winner: str) -> Figure:
+    """Validation RMSE of every fold per CNN setting (points), their mean and standard deviation (bar)."""
+    settings = list(dict.fromkeys(scores["setting"]))
+    fig, ax = plt.subplots(figsize=(7, 1.2 + 0.6 * len(settings)), layout="constrained")
+    for y, name in enumerate(settings):
+        values = scores.loc[scores["setting"] == name, "validation_rmse"].to_numpy()
+        ax.plot(values, np.full(len(values), y), "o", color="tab:blue", alpha=0.6, label="fold" if y == 0 else None)
+        std = values.std(ddof=1) if len(values) > 1 else 0.0
+        ax.errorbar(
+            values.mean(), y, xerr=std, fmt="D", color="black", capsize=4, label="mean ± std" if y == 0 else None
+        )
+    ax.set_yticks(range(len(settings)), [f"{s}{'  (chosen)' if s == winner else ''}" for s in settings], fontsize=8)
+    for label, name in zip(ax.get_yticklabels(), settings, strict=True):
+        label.set_fontweight("bold" if name == winner else "normal")
+    ax.invert_yaxis()
+    ax.set_xlabel("validation RMSE of the held-out fold")
+    ax.set_title(f"Custom CNN settings, {scores['fold'].nunique()}-fold cross-validation")
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8)
+    return fig

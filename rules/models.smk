@@ -1,0 +1,139 @@
+# Models (issue 3): cross-validate the custom-CNN settings, train resnet18, cnn and best ({model}), draw each
+# training curve, count parameters and publish the chosen model at results/models/best.pt. A train job that is
+# stopped resumes from results/models/{model}/checkpoint.pt (deliberately not an output: Snakemake deletes the
+# outputs of failed jobs, and the checkpoint must outlive one).
+
+
+rule cross_validate:
+    input:
+        **TRAIN_DATA,
+    output:
+        folds="results/models/cv/folds.csv",
+        best_setting="results/models/cv/best_setting.json",
+        figure=report(
+            "results/figures/models/cv_scores.png",
+            caption="../report/cv_scores.rst",
+            category="Models",
+        ),
+    log:
+        log="results/logs/cross_validate.log",
+    benchmark:
+        "results/benchmarks/cross_validate.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 8
+    resources:
+        mem_mb=16000,
+        runtime=240,
+    params:
+        models=json.dumps(config["models"]),
+        training=json.dumps(config["training"]),
+        cv=json.dumps(config["cv"]),
+    script:
+        "../scripts/cross_validate.py"
+
+
+rule train:
+    input:
+        unpack(train_inputs),
+    output:
+        model_pt="results/models/{model}/model.pt",
+        history="results/models/{model}/history.csv",
+        valid_predictions="results/models/{model}/valid_predictions.parquet",
+        metrics="results/models/{model}/metrics.json",
+    log:
+        log="results/logs/train/{model}.log",
+    benchmark:
+        "results/benchmarks/train/{model}.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 8
+    resources:
+        mem_mb=16000,
+        runtime=180,
+    params:
+        model="{model}",
+        checkpoint="results/models/{model}/checkpoint.pt",
+        models=json.dumps(config["models"]),
+        training=json.dumps(config["training"]),
+    script:
+        "../scripts/train.py"
+
+
+rule training_curve:
+    input:
+        history="results/models/{model}/history.csv",
+        baseline="results/baseline/mean.json",
+    output:
+        figure=report(
+            "results/figures/models/{model}_training.png",
+            caption="../report/training_curve.rst",
+            category="Models",
+            subcategory="{model}",
+        ),
+    log:
+        log="results/logs/training_curve/{model}.log",
+    benchmark:
+        "results/benchmarks/training_curve/{model}.tsv"
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        model="{model}",
+    script:
+        "../scripts/training_curve.py"
+
+
+rule publish_best:
+    input:
+        models=expand("results/models/{model}/model.pt", model=MODEL_NAMES),
+        metrics=expand("results/models/{model}/metrics.json", model=MODEL_NAMES),
+        predictions=expand(
+            "results/models/{model}/valid_predictions.parquet", model=MODEL_NAMES
+        ),
+    output:
+        best="results/models/best.pt",
+        choice="results/models/best.json",
+        best_predictions="results/models/best_valid_predictions.parquet",
+    log:
+        log="results/logs/publish_best.log",
+    benchmark:
+        "results/benchmarks/publish_best.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/publish_best.py"
+
+
+rule count_parameters:
+    input:
+        models=expand("results/models/{model}/model.pt", model=MODEL_NAMES),
+        train_summary=TRAIN_DATA["train_summary"],
+        split=TRAIN_DATA["split"],
+    output:
+        table=report(
+            "results/tables/parameters.csv",
+            caption="../report/parameters.rst",
+            category="Models",
+        ),
+    log:
+        log="results/logs/count_parameters.log",
+    benchmark:
+        "results/benchmarks/count_parameters.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        names=MODEL_NAMES,
+    script:
+        "../scripts/count_parameters.py"

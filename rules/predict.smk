@@ -1,0 +1,145 @@
+# Predictions for the unlabelled set (issue 4) as a scatter-gather over chunks of images (issue 5): a checkpoint
+# counts the preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a
+# cluster), gather_predictions writes one catalogue. Then validation predictions with TTA and the merger report.
+
+
+wildcard_constraints:
+    chunk=r"\d+",
+
+
+checkpoint plan_prediction_chunks:
+    input:
+        test_index="results/data/test/index.parquet",
+    output:
+        plan="results/predictions/chunk_plan.json",
+    log:
+        log="results/logs/plan_prediction_chunks.log",
+    benchmark:
+        "results/benchmarks/plan_prediction_chunks.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        chunk_size=config["predict"]["chunk_size"],
+    script:
+        "../scripts/plan_prediction_chunks.py"
+
+
+rule predict_chunk:
+    input:
+        model="results/models/best.pt",
+        test_index="results/data/test/index.parquet",
+        plan="results/predictions/chunk_plan.json",
+    output:
+        predictions="results/predictions/chunks/{chunk}.parquet",
+    log:
+        log="results/logs/predict_chunk/{chunk}.log",
+    benchmark:
+        "results/benchmarks/predict_chunk/{chunk}.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        start=chunk_start,
+        stop=lambda wildcards: chunk_start(wildcards) + config["predict"]["chunk_size"],
+        tta=config["predict"]["tta"],
+        batch_size=config["predict"]["batch_size"],
+    script:
+        "../scripts/predict_chunk.py"
+
+
+rule gather_predictions:
+    input:
+        chunks=prediction_chunks,
+        plan="results/predictions/chunk_plan.json",
+    output:
+        parquet="results/predictions/test_catalogue.parquet",
+        csv="results/predictions/test_catalogue.csv",
+    log:
+        log="results/logs/gather_predictions.log",
+    benchmark:
+        "results/benchmarks/gather_predictions.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../scripts/gather_predictions.py"
+
+
+rule predict_validation:
+    input:
+        model="results/models/best.pt",
+        train_index="results/data/train/index.parquet",
+        split="results/data/split.parquet",
+    output:
+        predictions="results/predictions/validation_tta.parquet",
+        effect="results/tables/tta_effect.json",
+    log:
+        log="results/logs/predict_validation.log",
+    benchmark:
+        "results/benchmarks/predict_validation.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        tta=config["predict"]["tta"],
+        batch_size=config["predict"]["batch_size"],
+    script:
+        "../scripts/predict_validation.py"
+
+
+rule merger_report:
+    input:
+        test_catalogue="results/predictions/test_catalogue.parquet",
+        validation="results/predictions/validation_tta.parquet",
+        train_index="results/data/train/index.parquet",
+        test_index="results/data/test/index.parquet",
+    output:
+        report="results/report/merger_fraction.md",
+        numbers="results/tables/merger_fraction.json",
+        sweep_figure=report(
+            "results/figures/mergers/threshold_sweep.png",
+            caption="../report/merger_threshold_sweep.rst",
+            category="Mergers",
+        ),
+        rate_figure=report(
+            "results/figures/mergers/rate_comparison.png",
+            caption="../report/merger_rate_comparison.rst",
+            category="Mergers",
+        ),
+        calibration_figure=report(
+            "results/figures/mergers/validation_calibration.png",
+            caption="../report/merger_validation_calibration.rst",
+            category="Mergers",
+        ),
+        gallery_figure=report(
+            "results/figures/mergers/candidates.png",
+            caption="../report/merger_candidates.rst",
+            category="Mergers",
+        ),
+    log:
+        log="results/logs/merger_report.log",
+    benchmark:
+        "results/benchmarks/merger_report.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    params:
+        settings=json.dumps(config["mergers"]),
+    script:
+        "../scripts/merger_report.py"

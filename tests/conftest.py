@@ -1,0 +1,43 @@
+"""Shared fixtures: the shipped real sample, and small image sets crafted in temporary folders."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from gzmorph.geometry import Geometry
+from gzmorph.ingest import ingest
+from gzmorph.preprocess import preprocess
+from gzmorph.shards import ShardSet
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample"
+SAMPLE_TRAIN_IMAGES = SAMPLE / "training_images.tar.gz"
+SAMPLE_TRAIN_LABELS = SAMPLE / "training_classifications.csv"
+SAMPLE_TEST_IMAGES = SAMPLE / "test_images.tar.gz"
+
+
+def jpeg_bytes(array: np.ndarray, quality: int = 95) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def sample_train_set(tmp_path_factory) -> ShardSet:
+    """The shipped labelled sample, preprocessed with the default geometry into shards of 128 images."""
+    out = tmp_path_factory.mktemp("sample_train")
+    members = ingest(str(SAMPLE_TRAIN_IMAGES), str(SAMPLE_TRAIN_LABELS))
+    index, _, _ = preprocess(members, str(SAMPLE_TRAIN_IMAGES), str(out), Geometry(212, 48), 128, 1, 0.0)
+    index.to_parquet(out / "index.parquet")
+    return ShardSet(out)
+
+
+@pytest.fixture(scope="session")
+def sample_labels() -> pd.DataFrame:
+    from gzmorph.archives import read_labels
+
+    return read_labels(SAMPLE_TRAIN_LABELS)

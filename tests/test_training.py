@@ -1,0 +1,208 @@
+"""The training loop, checkpoints and resume, cross-validation and the train script, on the shipped sample."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from gzmorph.augment import to_device_batch
+from gzmorph.geometry import Geometry
+from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, question_residuals
+from gzmorph.models import build_model, load_model
+from gzmorph.training import (
+    TrainSettings,
+    best_setting,
+    cross_validate,
+    fit,
+    kfold_indices,
+    load_all_images,
+    recalibrate_batch_norm,
+    settings_from_config,
+)
+
+GEOMETRY = Geometry(crop_px=212, size=48)
+GEOMETRY_DICT = {"crop_px": 212, "size": 48, "field": GEOMETRY.field}
+DEVICE = torch.device("cpu")
+SMALL_CNN = {
+    "architecture": "cnn",
+    "head": "tree",
+    "size": 48,
+    "channels": [8, 16, 32],
+    "kernel_size": 3,
+    "fc": [64],
+    "dropout": 0.1,
+}
+
+
+def settings(**changes) -> TrainSettings:
+    values = {
+        "epochs": 2,
+        "batch_size": 32,
+        "eval_batch_size": 128,
+        "optimizer": "adamw",
+        "lr": 0.003,
+        "weight_decay": 1e-4,
+        "scheduler": "none",
+        "plateau_factor": 0.5,
+        "plateau_patience": 0,
+        "min_lr": 1e-5,
+        "rotate": False,
+        "shift_px": 0.0,
+        "zoom": 0.0,
+        "evaluations_per_epoch": 1,
+        "bn_recalibration_images": 256,
+        "seed": 3,
+    }
+    return TrainSettings(**{**values, **changes})
+
+
+@pytest.fixture(scope="session")
+def labelled_set(sample_train_set, tmp_path_factory) -> dict[str, Path]:
+    """The shipped sample's shard set, with an 80/20 split and a summary written beside it (as the workflow has)."""
+    out = tmp_path_factory.mktemp("split")
+    subset = np.where(np.random.default_rng(0).random(len(sample_train_set)) < 0.2, "validation", "train")
+    pd.DataFrame({ID_COLUMN: sample_train_set.ids, "subset": subset}).to_parquet(out / "split.parquet")
+    (out / "summary.json").write_text(json.dumps({**GEOMETRY_DICT, "n_images": len(sample_train_set)}))
+    return {
+        "index": sample_train_set.set_dir / "index.parquet",
+        "split": out / "split.parquet",
+        "summary": out / "summary.json",
+    }
+
+
+@pytest.fixture(scope="session")
+def arrays(sample_train_set, labelled_set):
+    split = pd.read_parquet(labelled_set["split"])
+    parts = {}
+    for name in ("train", "validation"):
+        subset = sample_train_set.subset(split.loc[split["subset"] == name, ID_COLUMN].to_numpy(dtype=np.uint64))
+        parts[name] = (load_all_images(subset), subset.labels)
+    return parts
+
+
+def test_a_short_training_run_on_real_galaxies_beats_the_mean_baseline(arrays):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    baseline = np.sqrt(np.mean((valid_y - train_y.mean(axis=0)) ** 2))
+    result = fit(SMALL_CNN, settings(epochs=8), train_x, train_y, valid_x, valid_y, GEOMETRY_DICT, DEVICE)
+    history = result.history
+    assert list(history["images_seen"]) == [len(train_x) // 32 * 32 * (k + 1) for k in range(8)]
+    assert result.validation_rmse == history["validation_rmse"].min()
+    assert result.validation_rmse < 0.95 * baseline, (result.validation_rmse, baseline)
+    assert history["train_rmse"].iloc[-1] < history["train_rmse"].iloc[0]
+
+
+def test_an_interrupted_run_resumes_and_continues_the_same_history(arrays, tmp_path):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    common = dict(train_images=train_x[:160], train_labels=train_y[:160], valid_images=valid_x, valid_labels=valid_y)
+    run = settings(epochs=3, scheduler="plateau", rotate=True, evaluations_per_epoch=2)
+    whole = fit(SMALL_CNN, run, **common, geometry=GEOMETRY_DICT, device=DEVICE, checkpoint_path=tmp_path / "a.pt")
+
+    stopped = fit(
+        SMALL_CNN, run, **common, geometry=GEOMETRY_DICT, device=DEVICE, checkpoint_path=tmp_path / "b.pt",
+        stop_after_epochs=1,
+    )  # fmt: skip
+    assert len(stopped.history) == 2 and torch.load(tmp_path / "b.pt", weights_only=True)["epoch"] == 1
+    resumed = fit(SMALL_CNN, run, **common, geometry=GEOMETRY_DICT, device=DEVICE, checkpoint_path=tmp_path / "b.pt")
+
+    columns = ["images_seen", "epoch", "train_rmse", "validation_rmse", "lr"]
+    pd.testing.assert_frame_equal(resumed.history[columns], whole.history[columns])
+    # the first epoch's rows come from the checkpoint (their times too): it was not trained again
+    assert list(resumed.history["wall_seconds"][:2]) == list(stopped.history["wall_seconds"])
+    assert resumed.history["wall_seconds"].is_monotonic_increasing
+    for key, value in whole.checkpoint["model_state"].items():
+        torch.testing.assert_close(resumed.checkpoint["model_state"][key], value, rtol=0, atol=0)
+
+
+def test_a_checkpoint_of_other_settings_is_not_resumed(arrays, tmp_path):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    data = (train_x[:96], train_y[:96], valid_x[:40], valid_y[:40])
+    path = tmp_path / "checkpoint.pt"
+    fit(SMALL_CNN, settings(epochs=1), *data, GEOMETRY_DICT, DEVICE, checkpoint_path=path)
+    other = fit(SMALL_CNN, settings(epochs=1, lr=0.01), *data, GEOMETRY_DICT, DEVICE, checkpoint_path=path)
+    assert len(other.history) == 1  # trained afresh: a resumed 1-epoch run would have nothing left to add
+    assert torch.load(path, weights_only=True)["config"]["settings"]["lr"] == 0.01
+
+
+def test_batch_norm_recalibration_replaces_stale_running_statistics(arrays):
+    images = arrays["train"][0][:64]
+    torch.manual_seed(0)
+    model = build_model(SMALL_CNN).eval()
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.fill_(3.0)  # stale statistics, as after weights moved on
+    x = to_device_batch(images, DEVICE, 48, rotate=False)
+    with torch.no_grad():
+        model.features.train()  # batch norm from this batch's own statistics
+        wanted = model(x)
+        model.eval()
+        stale = model(x)
+        recalibrate_batch_norm(model, images, 48, DEVICE, batch_size=64)
+        assert not model.training
+        recalibrated = model(x)
+    assert (stale - wanted).abs().max() > 0.05
+    torch.testing.assert_close(recalibrated, wanted, rtol=0, atol=1e-3)
+
+
+def test_kfold_parts_cover_every_image_once():
+    parts = kfold_indices(23, 4, seed=1)
+    assert sorted(np.concatenate(parts)) == list(range(23)) and {len(p) for p in parts} == {5, 6}
+    with pytest.raises(ValueError, match="folds"):
+        kfold_indices(3, 5, seed=1)
+
+
+def test_cross_validation_scores_every_setting_on_every_fold(arrays):
+    train_x, train_y = arrays["train"]
+    grid = [{"channels": [4, 8], "fc": [16]}, {"channels": [8, 16], "fc": [32], "dropout": 0.0}]
+    scores = cross_validate(
+        SMALL_CNN, grid, settings(epochs=1), train_x[:120], train_y[:120], 2, 0, GEOMETRY_DICT, DEVICE
+    )
+    assert len(scores) == 4 and scores["validation_rmse"].between(0, 0.5).all()
+    winner = best_setting(scores, grid)
+    means = scores.groupby("setting")["validation_rmse"].mean()
+    assert winner["setting"] == means.idxmin() and winner["overrides"] in grid
+
+
+def test_the_train_script_writes_the_promised_files(labelled_set, tmp_path):
+    config_training = {
+        "seed": 1, "optimizer": "adam", "lr": 0.003, "weight_decay": 0.0, "batch_size": 32, "eval_batch_size": 128,
+        "evaluations_per_epoch": 1, "bn_recalibration_images": 64,
+        "plateau": {"factor": 0.5, "patience": 1, "min_lr": 1e-5},
+        "augment": {"shift_px": 0.0, "zoom": 0.0},
+        "cnn": {"epochs": 1, "scheduler": "none", "rotate": False},
+    }  # fmt: skip
+    settings_from_config(config_training, config_training["cnn"], "cnn")  # the same keys the workflow's config has
+    models = {"head": "tree", "resnet18": {"stem_stride": 2}, "cnn": {k: v for k, v in SMALL_CNN.items() if k in (
+        "channels", "kernel_size", "fc", "dropout")}}  # fmt: skip
+    (tmp_path / "best_setting.json").write_text(json.dumps({"overrides": {"fc": [32]}}))
+    out = {name: tmp_path / name for name in ("model.pt", "history.csv", "valid.parquet", "metrics.json")}
+    command = [
+        sys.executable, str(Path(__file__).resolve().parents[1] / "scripts" / "train.py"),
+        "--train-index", str(labelled_set["index"]), "--train-summary", str(labelled_set["summary"]),
+        "--split", str(labelled_set["split"]), "--best-setting", str(tmp_path / "best_setting.json"),
+        "--model", "cnn", "--checkpoint", str(tmp_path / "checkpoint.pt"), "--models", json.dumps(models),
+        "--training", json.dumps(config_training), "--model-pt", str(out["model.pt"]),
+        "--history", str(out["history.csv"]), "--valid-predictions", str(out["valid.parquet"]),
+        "--metrics", str(out["metrics.json"]), "--threads", "1",
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)
+
+    history = pd.read_csv(out["history.csv"])
+    assert list(history.columns) == ["images_seen", "epoch", "train_rmse", "validation_rmse", "lr", "wall_seconds"]
+    metrics = json.loads(out["metrics.json"].read_text())
+    assert metrics["model"] == "cnn" and metrics["model_spec"]["fc"] == [32]
+    assert metrics["validation_rmse"] == pytest.approx(history["validation_rmse"].min())
+    predictions = pd.read_parquet(out["valid.parquet"])
+    assert list(predictions.columns) == [ID_COLUMN, *LABEL_COLUMNS]
+    split = pd.read_parquet(labelled_set["split"])
+    assert set(predictions[ID_COLUMN]) == set(split.loc[split["subset"] == "validation", ID_COLUMN])
+    assert np.abs(question_residuals(predictions[list(LABEL_COLUMNS)].to_numpy())).max() < 1e-5  # tree head
+    model, checkpoint = load_model(out["model.pt"])
+    assert checkpoint["geometry"] == GEOMETRY_DICT and metrics["n_parameters"] == sum(
+        p.numel() for p in model.parameters()
+    )
+    assert (tmp_path / "checkpoint.pt").exists()
