@@ -18,8 +18,10 @@ report: "report/workflow.rst"
 
 # Scripts import the shared package gzmorph. Putting this folder on every job's path makes that work inside the
 # per-rule conda environments too (--software-deployment-method conda), where gzmorph is not pip-installed.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")])
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(
+        filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")])
+    )
 )
 
 

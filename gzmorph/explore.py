@@ -139,11 +139,6 @@ def top_positions(values: np.ndarray, n: int) -> np.ndarray:
     return np.argsort(-np.asarray(values, dtype=np.float64), kind="stable")[:n]
 
 
-def subset_ids(split: pd.DataFrame, subset: str) -> np.ndarray:
-    """GalaxyIDs (uint64) of one subset ("train" or "validation") of a split table, in table order."""
-    return split.loc[split["subset"] == subset, ID_COLUMN].to_numpy(dtype=np.uint64)
-
-
 def predictions_for(ids: np.ndarray, predictions: pd.DataFrame, source: str) -> np.ndarray:
     """The 37 predicted columns for the given GalaxyIDs, in that order; ``source`` names the file in errors."""
     missing_columns = [c for c in (ID_COLUMN, *LABEL_COLUMNS) if c not in predictions.columns]

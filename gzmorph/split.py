@@ -20,6 +20,7 @@ def random_split(ids: np.ndarray, validation_fraction: float, seed: int) -> pd.D
 
 
 def subset_ids(split: pd.DataFrame, subset: str) -> np.ndarray:
+    """GalaxyIDs (uint64) of one subset (TRAIN or VALIDATION) of a split table, in table order."""
     return split.loc[split["subset"] == subset, ID_COLUMN].to_numpy(dtype=np.uint64)
 
 

@@ -65,7 +65,7 @@ def chunk_start(wildcards):
     return int(wildcards.chunk) * config["predict"]["chunk_size"]
 
 
-# Inputs of rule train (rules/models.smk): cnn and best depend on the cross-validation and the other two models.
+# Inputs of the train jobs in rules/models.smk; cnn and best depend on the cross-validation and the other two models.
 def train_inputs(wildcards):
     inputs = dict(TRAIN_DATA)
     if wildcards.model == "cnn":

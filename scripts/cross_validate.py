@@ -9,13 +9,12 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gzmorph.cli import parse_args
 from gzmorph.device import pick_device
-from gzmorph.labels import ID_COLUMN
 from gzmorph.shards import ShardSet
+from gzmorph.split import TRAIN, subset_ids
 from gzmorph.training import best_setting, cross_validate, load_all_images, settings_from_config
 from gzmorph.training_plots import cv_scores_figure
 
@@ -40,9 +39,7 @@ base_spec = {"architecture": "cnn", "head": models["head"], "size": geometry["si
 settings = settings_from_config(training, {"epochs": cv["epochs"], "scheduler": "none", "rotate": False}, "cnn")
 
 split = pd.read_parquet(args.split)
-train = ShardSet(Path(args.train_index).parent).subset(
-    split.loc[split["subset"] == "train", ID_COLUMN].to_numpy(dtype=np.uint64)
-)
+train = ShardSet(Path(args.train_index).parent).subset(subset_ids(split, TRAIN))
 device = pick_device(args.threads)
 logging.info("%d settings x %d folds on %d training images, %s", len(cv["grid"]), cv["folds"], len(train), device)
 scores = cross_validate(

@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from gzmorph.cli import parse_args
-from gzmorph.explore import predictions_for, subset_ids, top_positions
+from gzmorph.explore import predictions_for, top_positions
 from gzmorph.geometry import center_crop
 from gzmorph.labels import COLUMN_INDEX
 from gzmorph.plots import extremes_figure
 from gzmorph.shards import ShardSet
+from gzmorph.split import VALIDATION, subset_ids
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--predictions", required=True, help="validation predictions Parquet (GalaxyID + 37 columns)")
@@ -29,7 +30,7 @@ args = parse_args(parser, globals().get("snakemake"))
 unknown = [c for c in args.columns if c not in COLUMN_INDEX]
 if unknown:
     raise SystemExit(f"unknown label columns {unknown}")
-validation = ShardSet(Path(args.train_index).parent).subset(subset_ids(pd.read_parquet(args.split), "validation"))
+validation = ShardSet(Path(args.train_index).parent).subset(subset_ids(pd.read_parquet(args.split), VALIDATION))
 predicted = predictions_for(validation.ids, pd.read_parquet(args.predictions), args.predictions)
 
 

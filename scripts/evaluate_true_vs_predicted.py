@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from gzmorph.cli import parse_args
-from gzmorph.explore import predictions_for, subset_ids
+from gzmorph.explore import predictions_for
 from gzmorph.labels import LABEL_COLUMNS, display_name
 from gzmorph.metrics import rmse, rmse_per_label
 from gzmorph.plots import true_vs_predicted_figure
 from gzmorph.shards import ShardSet
+from gzmorph.split import TRAIN, VALIDATION, subset_ids
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--predictions", required=True, help="validation predictions Parquet (GalaxyID + 37 columns)")
@@ -27,10 +28,10 @@ args = parse_args(parser, globals().get("snakemake"))
 
 labelled = ShardSet(Path(args.train_index).parent)
 split = pd.read_parquet(args.split)
-validation = labelled.subset(subset_ids(split, "validation"))
+validation = labelled.subset(subset_ids(split, VALIDATION))
 true = validation.labels.astype("float64")
 predicted = predictions_for(validation.ids, pd.read_parquet(args.predictions), args.predictions)
-train_mean = labelled.subset(subset_ids(split, "train")).labels.mean(axis=0)
+train_mean = labelled.subset(subset_ids(split, TRAIN)).labels.mean(axis=0)
 per_label = rmse_per_label(true, predicted)
 table = pd.DataFrame(
     {

@@ -5,16 +5,16 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gzmorph.cli import parse_args
 from gzmorph.device import pick_device
 from gzmorph.inference import check_shard_geometry, checkpoint_geometry, predict_shards, write_catalogue
-from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
+from gzmorph.labels import LABEL_COLUMNS
 from gzmorph.metrics import rmse
 from gzmorph.models import load_model
 from gzmorph.shards import ShardSet
+from gzmorph.split import VALIDATION, subset_ids
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--model", required=True, help="checkpoint, e.g. results/models/best.pt")
@@ -29,7 +29,7 @@ parser.add_argument("--log")
 args = parse_args(parser, globals().get("snakemake"))
 
 split = pd.read_parquet(args.split)
-valid_ids = split.loc[split["subset"] == "validation", ID_COLUMN].to_numpy(dtype=np.uint64)
+valid_ids = subset_ids(split, VALIDATION)
 shard_set = ShardSet(Path(args.train_index).parent).subset(valid_ids)
 device = pick_device(args.threads)
 model, checkpoint = load_model(args.model, device)

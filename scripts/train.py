@@ -9,7 +9,6 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gzmorph.cli import parse_args
@@ -17,6 +16,7 @@ from gzmorph.device import pick_device
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 from gzmorph.models import count_parameters
 from gzmorph.shards import ShardSet
+from gzmorph.split import TRAIN, VALIDATION, subset_ids
 from gzmorph.training import (
     data_fingerprint,
     fit,
@@ -86,8 +86,8 @@ def main() -> None:
 
     shards = ShardSet(set_dir)
     split = pd.read_parquet(args.split)
-    train = shards.subset(split.loc[split["subset"] == "train", ID_COLUMN].to_numpy(dtype=np.uint64))
-    valid = shards.subset(split.loc[split["subset"] == "validation", ID_COLUMN].to_numpy(dtype=np.uint64))
+    train = shards.subset(subset_ids(split, TRAIN))
+    valid = shards.subset(subset_ids(split, VALIDATION))
     if train.labels is None:
         raise SystemExit(f"{args.train_index}: no label columns; train needs a labelled set")
     device = pick_device(args.threads)

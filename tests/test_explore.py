@@ -12,7 +12,6 @@ from gzmorph.explore import (
     predictions_for,
     prototypes,
     question_correlation_summary,
-    subset_ids,
     top_positions,
     within_question_correlations,
 )
@@ -130,10 +129,3 @@ def test_predictions_are_aligned_to_the_requested_ids():
         predictions_for(np.array([10, 40], dtype=np.uint64), table, "p.parquet")
     with pytest.raises(ValueError, match=r"p.parquet: missing columns \['Class1.1'\]"):
         predictions_for(ids, table.drop(columns="Class1.1"), "p.parquet")
-
-
-def test_subset_ids_keeps_table_order():
-    split = pd.DataFrame(
-        {ID_COLUMN: np.array([5, 3, 9, 1], dtype=np.uint64), "subset": ["validation", "train", "validation", "train"]}
-    )
-    np.testing.assert_array_equal(subset_ids(split, "validation"), [5, 9])

@@ -1,8 +1,9 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from gzmorph.metrics import rmse, rmse_per_label
-from gzmorph.split import VALIDATION, mean_baseline, random_split
+from gzmorph.split import VALIDATION, mean_baseline, random_split, subset_ids
 
 
 def test_rmse_is_over_all_galaxies_and_labels():
@@ -41,3 +42,10 @@ def test_mean_baseline_on_known_labels():
 def test_split_refuses_an_empty_subset():
     with pytest.raises(ValueError, match="empty subset"):
         random_split(np.arange(3, dtype=np.uint64), 0.01, 0)
+
+
+def test_subset_ids_keeps_table_order():
+    split = pd.DataFrame(
+        {"GalaxyID": np.array([5, 3, 9, 1], dtype=np.uint64), "subset": ["validation", "train", "validation", "train"]}
+    )
+    np.testing.assert_array_equal(subset_ids(split, "validation"), [5, 9])

@@ -1,0 +1,129 @@
+"""End to end: the default workflow on the shipped sample in a temporary copy, its outputs, and the HTML report."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from gzmorph.labels import KAGGLE_HEADER
+from tests.conftest import REPO
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+EXPECTED_FIGURES = {
+    *(
+        f"explore/{n}.png"
+        for n in ("random_images", "label_histograms", "prototypes", "correlation_matrix", "downsizing")
+    ),
+    "split/label_histograms_split.png",
+    "models/cv_scores.png",
+    *(f"models/{m}_training.png" for m in ("resnet18", "cnn", "best")),
+    *(f"evaluate/{n}.png" for n in ("validation_curves", "true_vs_predicted", "extremes")),
+    *(f"mergers/{n}.png" for n in ("threshold_sweep", "rate_comparison", "validation_calibration", "candidates")),
+}
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "scripts", "schemas", "report", "envs", "data/sample"]
+
+
+def copy_workflow(target: Path) -> Path:
+    for name in WORKFLOW_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target / name)
+    return target
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    """The README's main command, run once in a fresh copy; then the report."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("workflow"))
+    run([*SNAKEMAKE, "--cores", "2"], workdir)
+    run([*SNAKEMAKE, "--report", "results/report.html"], workdir)
+    return workdir
+
+
+@pytest.mark.e2e
+def test_every_target_is_built_and_every_figure_is_in_the_report(finished_run):
+    dry = run([*SNAKEMAKE, "--cores", "1", "-n", "--quiet", "rules"], finished_run)
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+    figures = sorted((finished_run / "results" / "figures").rglob("*.png"))
+    built = {f.relative_to(finished_run / "results" / "figures").as_posix() for f in figures}
+    assert built == EXPECTED_FIGURES
+    html = (finished_run / "results" / "report.html").read_text(errors="replace")
+    missing = [f.name for f in figures if f.name not in html]
+    assert not missing, f"figures missing from the report: {missing}"
+
+
+@pytest.mark.e2e
+def test_data_products_on_the_sample(finished_run):
+    results = finished_run / "results"
+    train = pd.read_parquet(results / "data" / "train" / "index.parquet")
+    assert len(train) == 500 and train["GalaxyID"].is_unique
+    summary = json.loads((results / "data" / "train" / "summary.json").read_text())
+    assert summary["reduction_factor"] >= 30 and summary["n_rejected"] == 0
+    split = pd.read_parquet(results / "data" / "split.parquet")
+    assert (split["subset"] == "validation").sum() == 100
+    assert set(split["GalaxyID"]) == set(train["GalaxyID"])
+    ks = pd.read_csv(results / "tables" / "split_ks.csv")
+    assert len(ks) == 37
+    memory = json.loads((results / "tables" / "memory_estimate.json").read_text())
+    assert json.dumps(memory).count("500") >= 1
+    for log in (results / "logs").rglob("*.log"):
+        assert "SLURM_JOB_ID=unset" in log.read_text(), f"{log} does not record the job context"
+
+
+@pytest.mark.e2e
+def test_models_beat_the_mean_baseline(finished_run):
+    results = finished_run / "results"
+    baseline = json.loads((results / "baseline" / "mean.json").read_text())
+    assert 0.12 < baseline["validation_rmse"] < 0.22
+    choice = json.loads((results / "models" / "best.json").read_text())
+    assert choice["validation_rmse"] < baseline["validation_rmse"] - 0.01
+    for model in ("resnet18", "cnn", "best"):
+        history = pd.read_csv(results / "models" / model / "history.csv")
+        assert {"images_seen", "train_rmse", "validation_rmse", "lr"} <= set(history.columns)
+        assert history["images_seen"].is_monotonic_increasing
+
+
+@pytest.mark.e2e
+def test_catalogue_and_merger_report(finished_run):
+    results = finished_run / "results"
+    catalogue = pd.read_csv(results / "predictions" / "test_catalogue.csv")
+    assert tuple(catalogue.columns) == KAGGLE_HEADER and len(catalogue) == 200
+    values = catalogue.iloc[:, 1:].to_numpy()
+    assert np.isfinite(values).all() and values.min() >= 0 and values.max() <= 1
+    config = yaml.safe_load((finished_run / "config.yaml").read_text())
+    numbers = json.loads((results / "tables" / "merger_fraction.json").read_text())
+    mean_vote = numbers["estimators"]["mean_vote"]["fraction"]
+    assert mean_vote == pytest.approx(catalogue["Class8.6"].mean(), rel=1e-5)
+    text = (results / "report" / "merger_fraction.md").read_text()
+    for entry in config["mergers"]["literature"]:
+        assert entry["citation"] in text
+
+
+def test_snakemake_lint_is_clean():
+    result = subprocess.run([*SNAKEMAKE, "--lint"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0 and "Lints for" not in result.stdout, result.stdout[-4000:]
+
+
+def test_wrong_config_key_is_named(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    config["split"]["seeed"] = 1
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    result = subprocess.run([*SNAKEMAKE, "-n", "--cores", "1"], cwd=workdir, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "seeed" in result.stdout + result.stderr
