@@ -21,10 +21,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from gzmorph.archives import iter_images
 from gzmorph.augment import to_device_batch
-from gzmorph.geometry import Geometry, decode_field
+from gzmorph.geometry import Geometry
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, N_LABELS
+from gzmorph.preprocess import decode_stream
 from gzmorph.shards import ShardSet
 
 log = logging.getLogger(__name__)
@@ -88,17 +88,21 @@ def predict_shards(
 
 
 def decoded_batches(
-    source: str | os.PathLike, geometry: Geometry, batch_size: int
+    source: str | os.PathLike, geometry: Geometry, batch_size: int, workers: int = 1
 ) -> Iterator[tuple[list, np.ndarray]]:
-    """(GalaxyIDs, uint8 fields (B, F, F, 3)) from any archive or directory ``iter_images`` reads."""
+    """(GalaxyIDs, uint8 fields (B, F, F, 3)) from any archive or directory ``iter_images`` reads.
+
+    Decoding runs in ``workers`` processes, as in preprocessing; a JPEG that fails to decode is skipped and logged
+    with its member name and reason.
+    """
     ids: list[int] = []
     fields = np.empty((batch_size, geometry.field, geometry.field, 3), dtype=np.uint8)
-    for galaxy_id, member, jpeg in iter_images(source):
-        try:
-            fields[len(ids)] = decode_field(jpeg, geometry)
-        except OSError as error:
-            raise ValueError(f"{source}: image {member!r} cannot be decoded ({error})") from error
-        ids.append(galaxy_id)
+    for item in decode_stream(str(source), geometry, None, workers):
+        if item.field is None:
+            log.warning("%s: skipped %s, which cannot be decoded (%s)", source, item.member, item.error)
+            continue
+        fields[len(ids)] = item.field
+        ids.append(item.galaxy_id)
         if len(ids) == batch_size:
             yield ids, fields
             ids, fields = [], np.empty_like(fields)
@@ -113,10 +117,11 @@ def predict_images(
     device: torch.device | str,
     tta: int = 1,
     batch_size: int = 256,
+    workers: int = 1,
 ) -> Iterator[pd.DataFrame]:
     """Catalogue rows, one frame per batch, for every <GalaxyID>.jpg in an archive or directory (archive order)."""
     with tqdm(desc="predict", unit="img", mininterval=2.0) as bar:
-        for ids, fields in decoded_batches(source, geometry, batch_size):
+        for ids, fields in decoded_batches(source, geometry, batch_size, workers):
             yield catalogue_frame(ids, predict(model, fields, geometry.size, device, tta))
             bar.update(len(ids))
 

@@ -53,7 +53,7 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def decode_stream(images: str, geometry: Geometry, wanted: set[int], workers: int) -> Iterator[Decoded]:
+def decode_stream(images: str, geometry: Geometry, wanted: set[int] | None, workers: int) -> Iterator[Decoded]:
     """Decoded fields in archive order; at most ``2 * workers`` chunks are in flight at once.
 
     Workers are forked: spawning would re-run the calling script (a Snakemake script has no __main__ guard).

@@ -21,6 +21,8 @@ from torch import nn
 from tqdm import tqdm
 
 from gzmorph.augment import to_device_batch
+from gzmorph.io import atomic_path
+from gzmorph.metrics import rmse
 from gzmorph.models import build_model, start_at_mean
 
 log = logging.getLogger(__name__)
@@ -163,10 +165,6 @@ def recalibrate_batch_norm(
     model.train(was_training)
 
 
-def _rmse(true: np.ndarray, predicted: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((true.astype(np.float64) - predicted) ** 2)))
-
-
 def _epoch_seed(seed: int, epoch: int) -> int:
     return (seed * 1_000_003 + epoch) % 2**63
 
@@ -195,11 +193,8 @@ def _make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings):
 
 def save_atomic(obj: dict, path: str | os.PathLike) -> None:
     """torch.save to a temporary file beside ``path``, then rename: a crash never leaves a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    torch.save(obj, partial)
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        torch.save(obj, partial)
 
 
 def _cpu_copy(state: dict) -> dict:
@@ -314,7 +309,7 @@ def fit(
             train_rmse = math.sqrt(float(squared) / counted)
             calibration = train_on[: settings.bn_recalibration_images]
             recalibrate_batch_norm(model, calibration, size, device, settings.eval_batch_size)
-            validation_rmse = _rmse(valid_labels, predict(model, valid_on, size, device, settings.eval_batch_size))
+            validation_rmse = rmse(valid_labels, predict(model, valid_on, size, device, settings.eval_batch_size))
             history.append(
                 {
                     "images_seen": images_seen,

@@ -19,7 +19,7 @@ parser.add_argument("--images", required=True, help="directory, .zip, .tar or .t
 parser.add_argument("--out", required=True, help="catalogue to write: .csv (Kaggle format) or .parquet")
 parser.add_argument("--tta", type=int, default=1, help="average over the first N of 8 rotations/flips (1 = none)")
 parser.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
-parser.add_argument("--threads", type=int, default=4, help="CPU threads when no GPU is available")
+parser.add_argument("--threads", type=int, default=4, help="JPEG decoding processes, and CPU threads without a GPU")
 parser.add_argument("--log", help="also log to this file")
 args = parse_args(parser, globals().get("snakemake"))
 
@@ -27,4 +27,5 @@ output_format(args.out)  # fail before loading anything
 device = pick_device(args.threads)
 model, checkpoint = load_model(args.model, device)
 geometry = checkpoint_geometry(checkpoint, args.model)
-write_catalogue(predict_images(model, args.images, geometry, device, args.tta, args.batch_size), args.out)
+catalogue = predict_images(model, args.images, geometry, device, args.tta, args.batch_size, args.threads)
+write_catalogue(catalogue, args.out)

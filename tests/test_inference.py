@@ -3,6 +3,7 @@ scatter-gather scripts on a tiny shard set, and atomic catalogue writing."""
 
 import json
 import runpy
+import shutil
 import sys
 import tarfile
 from pathlib import Path
@@ -210,3 +211,15 @@ def test_interrupted_catalogue_leaves_no_file(tmp_path):
         with pytest.raises(RuntimeError):
             write_catalogue(frames(), tmp_path / name)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_undecodable_jpeg_is_skipped_and_named(checkpoint, jpeg_dir, tmp_path, caplog, workers):
+    folder = tmp_path / "images"
+    shutil.copytree(jpeg_dir, folder)
+    (folder / "999.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    model, _ = load_model(checkpoint)
+    with caplog.at_level("WARNING"):
+        rows = pd.concat(list(predict_images(model, folder, GEOMETRY, "cpu", batch_size=3, workers=workers)))
+    assert sorted(rows[ID_COLUMN]) == sorted(IDS)
+    assert "999.jpg, which cannot be decoded" in caplog.text
