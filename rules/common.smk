@@ -1,6 +1,6 @@
+# Shared helpers: model names, raw inputs per image set, input functions and the list of final targets.
 import json
 
-# Shared helpers: raw inputs per image set and the list of final targets.
 MODEL_NAMES = ["resnet18", "cnn", "best"]  # the {model} wildcard of rules/models.smk
 TRAIN_DATA = {
     "train_index": "results/data/train/index.parquet",
