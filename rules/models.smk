@@ -8,7 +8,11 @@ rule cross_validate:
     input:
         **TRAIN_DATA,
     output:
-        folds="results/models/cv/folds.csv",
+        folds=report(
+            "results/models/cv/folds.csv",
+            caption="../report/cv_folds.rst",
+            category="Models",
+        ),
         best_setting="results/models/cv/best_setting.json",
         figure=report(
             "results/figures/models/cv_scores.png",
@@ -96,7 +100,11 @@ rule publish_best:
         ),
     output:
         best="results/models/best.pt",
-        choice="results/models/best.json",
+        choice=report(
+            "results/models/best.json",
+            caption="../report/best_choice.rst",
+            category="Models",
+        ),
         best_predictions="results/models/best_valid_predictions.parquet",
     log:
         log="results/logs/publish_best.log",

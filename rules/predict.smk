@@ -82,7 +82,11 @@ rule predict_validation:
         split="results/data/split.parquet",
     output:
         predictions="results/predictions/validation_tta.parquet",
-        effect="results/tables/tta_effect.json",
+        effect=report(
+            "results/tables/tta_effect.json",
+            caption="../report/tta_effect.rst",
+            category="Evaluation",
+        ),
     log:
         log="results/logs/predict_validation.log",
     benchmark:
@@ -107,8 +111,16 @@ rule merger_report:
         train_index="results/data/train/index.parquet",
         test_index="results/data/test/index.parquet",
     output:
-        report="results/report/merger_fraction.md",
-        numbers="results/tables/merger_fraction.json",
+        report=report(
+            "results/report/merger_fraction.md",
+            caption="../report/merger_fraction.rst",
+            category="Mergers",
+        ),
+        numbers=report(
+            "results/tables/merger_fraction.json",
+            caption="../report/merger_numbers.rst",
+            category="Mergers",
+        ),
         sweep_figure=report(
             "results/figures/mergers/threshold_sweep.png",
             caption="../report/merger_threshold_sweep.rst",

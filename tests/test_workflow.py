@@ -63,8 +63,9 @@ def test_every_target_is_built_and_every_figure_is_in_the_report(finished_run):
     built = {f.relative_to(finished_run / "results" / "figures").as_posix() for f in figures}
     assert built == EXPECTED_FIGURES
     html = (finished_run / "results" / "report.html").read_text(errors="replace")
-    missing = [f.name for f in figures if f.name not in html]
-    assert not missing, f"figures missing from the report: {missing}"
+    documents = ["merger_fraction.md", "merger_fraction.json", "tta_effect.json", "per_label_rmse.csv", "mean.json"]
+    missing = [name for name in [f.name for f in figures] + documents if name not in html]
+    assert not missing, f"missing from the report: {missing}"
 
 
 @pytest.mark.e2e
