@@ -13,6 +13,7 @@ import pandas as pd
 
 from gzmorph.cli import parse_args
 from gzmorph.device import pick_device
+from gzmorph.io import write_json
 from gzmorph.shards import ShardSet
 from gzmorph.split import TRAIN, subset_ids
 from gzmorph.training import best_setting, cross_validate, load_all_images, settings_from_config
@@ -47,6 +48,6 @@ scores = cross_validate(
 )
 scores.to_csv(args.folds, index=False)
 winner = best_setting(scores, cv["grid"])
-Path(args.best_setting).write_text(json.dumps(winner, indent=2) + "\n")
+write_json(winner, args.best_setting)
 cv_scores_figure(scores, winner["setting"]).savefig(args.figure, dpi=120)
 logging.info("chosen: %s (mean validation RMSE %.4f)", winner["setting"], winner["mean_validation_rmse"])

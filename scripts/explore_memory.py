@@ -13,6 +13,7 @@ from PIL import Image
 from gzmorph.archives import iter_images
 from gzmorph.cli import parse_args
 from gzmorph.explore import memory_estimate
+from gzmorph.io import write_json
 from gzmorph.shards import ShardSet
 
 parser = argparse.ArgumentParser(description=__doc__)
@@ -32,5 +33,5 @@ with Image.open(io.BytesIO(data)) as first:
 field_shape = tuple(int(s) for s in shards.image_shape)
 estimate = memory_estimate(len(shards), original_shape, field_shape, (args.size, args.size, field_shape[2]))
 estimate["original_shape_from"] = f"{args.train_images}:{member}"
-Path(args.estimate).write_text(json.dumps(estimate, indent=2) + "\n")
+write_json(estimate, args.estimate)
 logging.info("wrote %s: %s", args.estimate, json.dumps(estimate["gib"]))

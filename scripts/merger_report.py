@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from gzmorph.cli import parse_args
+from gzmorph.io import write_json
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.merger_figures import calibration_figure, rate_figure, threshold_sweep_figure
 from gzmorph.merger_report import render
@@ -67,8 +68,7 @@ result = analyse(
     timescales,
     config["min_calibration_mergers"],
 )
-Path(args.numbers).parent.mkdir(parents=True, exist_ok=True)
-Path(args.numbers).write_text(json.dumps({**result, "literature": config["literature"]}, indent=2) + "\n")
+write_json({**result, "literature": config["literature"]}, args.numbers)
 
 literature = config["literature"]
 sweep = np.linspace(**config["sweep"])

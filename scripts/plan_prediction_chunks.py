@@ -1,14 +1,13 @@
 """Plan the scatter step: how many prediction chunks of ``chunk_size`` images cover the preprocessed set."""
 
 import argparse
-import json
 import logging
 import math
-from pathlib import Path
 
 import pandas as pd
 
 from gzmorph.cli import parse_args
+from gzmorph.io import write_json
 from gzmorph.labels import ID_COLUMN
 
 parser = argparse.ArgumentParser(description=__doc__)
@@ -20,5 +19,5 @@ args = parse_args(parser, globals().get("snakemake"))
 
 n_images = len(pd.read_parquet(args.test_index, columns=[ID_COLUMN]))
 plan = {"n_images": n_images, "chunk_size": args.chunk_size, "n_chunks": math.ceil(n_images / args.chunk_size)}
-Path(args.plan).write_text(json.dumps(plan, indent=2) + "\n")
+write_json(plan, args.plan)
 logging.info("%d images -> %d chunks of up to %d", n_images, plan["n_chunks"], args.chunk_size)

@@ -1,7 +1,6 @@
 """Predict the validation set with and without test-time augmentation; report how much TTA changes the RMSE."""
 
 import argparse
-import json
 import logging
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pandas as pd
 from gzmorph.cli import parse_args
 from gzmorph.device import pick_device
 from gzmorph.inference import check_shard_geometry, checkpoint_geometry, predict_shards, write_catalogue
+from gzmorph.io import write_json
 from gzmorph.labels import LABEL_COLUMNS
 from gzmorph.metrics import rmse
 from gzmorph.models import load_model
@@ -50,5 +50,4 @@ effect = {
     "change": rmses[args.tta] - rmses[1],
     "relative_change": (rmses[args.tta] - rmses[1]) / rmses[1],
 }
-Path(args.effect).parent.mkdir(parents=True, exist_ok=True)
-Path(args.effect).write_text(json.dumps(effect, indent=2) + "\n")
+write_json(effect, args.effect)

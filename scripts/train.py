@@ -13,6 +13,7 @@ import pandas as pd
 
 from gzmorph.cli import parse_args
 from gzmorph.device import pick_device
+from gzmorph.io import write_json
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 from gzmorph.models import count_parameters
 from gzmorph.shards import ShardSet
@@ -129,7 +130,7 @@ def main() -> None:
         "scheduler": settings.scheduler,
         "rotate": settings.rotate,
     }
-    Path(args.metrics).write_text(json.dumps(metrics, indent=2) + "\n")
+    write_json(metrics, args.metrics)
     log.info("%s: kept validation RMSE %.4f after %.0f s", args.model, result.validation_rmse, result.train_seconds)
 
 
