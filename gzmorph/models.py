@@ -12,13 +12,14 @@ Models take float images (B, 3, size, size) in [0, 1] and return the 37 vote fra
 """
 
 import os
-import pickle
 
 import numpy as np
 import torch
 import torchvision
 from torch import nn
 
+from gzmorph import checkpoint
+from gzmorph.checkpoint import Checkpoint, CheckpointError
 from gzmorph.labels import COLUMN_INDEX, N_LABELS, QUESTIONS
 
 ARCHITECTURES = ("resnet18", "cnn")
@@ -155,17 +156,16 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> tuple[nn.Module, dict]:
-    """The saved network, on ``device`` and in eval mode, and the whole checkpoint dict."""
+def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> tuple[nn.Module, Checkpoint]:
+    """The saved network, on ``device`` and in eval mode, and its checkpoint; CheckpointError naming the file if the
+    weights do not fit the network the checkpoint describes."""
+    saved = checkpoint.load(path, map_location=device)
     try:
-        checkpoint = torch.load(path, map_location=device, weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError) as error:
-        raise ValueError(f"{path}: not a readable gzmorph checkpoint ({error})") from error
-    if "model_spec" not in checkpoint or "model_state" not in checkpoint:
-        raise ValueError(f"{path}: checkpoint lacks 'model_spec' or 'model_state'")
-    model = build_model(checkpoint["model_spec"])
-    model.load_state_dict(checkpoint["model_state"])
+        model = build_model(saved.model_spec)
+        model.load_state_dict(saved.model_state)
+    except (RuntimeError, ValueError, KeyError, TypeError) as error:
+        raise CheckpointError(f"{path}: its weights do not fit the model it describes ({error})") from error
     model.to(device)
     if torch.device(device).type == "cuda":
         model.to(memory_format=torch.channels_last)
-    return model.eval(), checkpoint
+    return model.eval(), saved

@@ -3,11 +3,13 @@
 Layout of one image set (``results/data/<set>/``)::
 
     index.parquet        GalaxyID (uint64), shard (int32), row (int32) [, the 37 label columns (float32)]
+    summary.json         sizes and the geometry (crop_px, size, field) the images were preprocessed with
     shards/shard-00000.npy   uint8 array (n, H, W, 3), images in index order
 
 Images stay uint8 until they reach the training device; conversion to float and augmentation happen there.
 """
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gzmorph.geometry import Geometry
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 
 SHARD_DIR = "shards"
@@ -91,6 +94,12 @@ class ShardSet:
         self._maps: dict[int, np.ndarray] = {}
         self.image_shape = self._map(int(self.shard[0])).shape[1:] if len(self.index) else None
 
+    @property
+    def geometry(self) -> Geometry:
+        """The crop and size this set was preprocessed with, from the summary.json beside its index."""
+        summary = json.loads((self.set_dir / "summary.json").read_text())
+        return Geometry(int(summary["crop_px"]), int(summary["size"]))
+
     def __len__(self) -> int:
         return len(self.index)
 
@@ -125,6 +134,10 @@ class ShardSet:
                 mapped = self._map(int(shards[group[0]]))
                 out[group] = mapped[self.row[positions[group]]]
         return out
+
+    def all_images(self) -> np.ndarray:
+        """Every uint8 field of this set, in its order, as one in-memory array (N, H, W, 3)."""
+        return self.images(np.arange(len(self)))
 
     def batch(self, positions: np.ndarray) -> Batch:
         positions = np.asarray(positions, dtype=np.int64)

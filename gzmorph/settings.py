@@ -1,0 +1,210 @@
+"""Typed settings: one frozen dataclass per config section, and the slice of the config each job receives.
+
+The config is validated against schemas/config.schema.yaml before any job runs; here it becomes typed objects. A
+rule passes its job only the slice it needs, as a plain dict cut by :data:`SLICES` (so Snakemake reruns exactly the
+jobs whose slice changed: editing ``training.best`` reruns the best model, not the cross-validation), and the script
+turns the dict into its settings object with the same entry (see ``gzmorph.cli``).
+"""
+
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+from gzmorph.geometry import Geometry
+
+ARCHITECTURES = ("resnet18", "cnn")
+MODEL_NAMES = ("resnet18", "cnn", "best")  # trained models: the two architectures, and the better one improved
+RUN_KEYS = MODEL_NAMES  # per-model run settings inside the training section
+
+
+def from_dict(cls: type, data: Mapping[str, Any]):
+    """A dataclass from a mapping with exactly its fields; nested dataclasses and tuples are built on the way."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in fields(cls)}
+    unknown, missing = sorted(set(data) - names), sorted(names - set(data))
+    if unknown or missing:
+        raise ValueError(f"{cls.__name__}: unknown keys {unknown}, missing keys {missing}")
+    return cls(**{name: _convert(hints[name], data[name]) for name in names})
+
+
+def _convert(hint, value):
+    origin = typing.get_origin(hint)
+    if is_dataclass(hint):
+        return from_dict(hint, value)
+    if origin is tuple:
+        return tuple(value)
+    if origin in (typing.Union, types.UnionType) and isinstance(value, Mapping):
+        return dict(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Ingest:
+    max_reject_fraction: float
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    crop_px: int
+    size: int
+    shard_size: int
+
+    @property
+    def geometry(self) -> Geometry:
+        return Geometry(self.crop_px, self.size)
+
+
+@dataclass(frozen=True)
+class Split:
+    validation_fraction: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class Predict:
+    batch_size: int
+    tta: int
+    chunk_size: int
+
+
+@dataclass(frozen=True)
+class Explore:
+    seed: int
+    n_random_images: int
+    histogram_bins: int
+    n_downsizing_examples: int
+
+
+@dataclass(frozen=True)
+class Evaluate:
+    extreme_columns: tuple[str, ...]
+    n_extremes: int
+
+
+@dataclass(frozen=True)
+class Plateau:
+    factor: float
+    patience: int
+    min_lr: float
+
+
+@dataclass(frozen=True)
+class Augment:
+    shift_px: float  # with rotate: random shift up to this many output pixels
+    zoom: float  # with rotate: random zoom within [1/(1+zoom), 1+zoom]
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How one network is trained: the shared keys of the training section plus one model's run keys."""
+
+    seed: int
+    optimizer: str  # "adam" | "adamw"
+    lr: float
+    weight_decay: float
+    batch_size: int
+    eval_batch_size: int
+    evaluations_per_epoch: int
+    bn_recalibration_images: int  # training images whose statistics refresh batch norm before evaluation; 0: off
+    plateau: Plateau
+    augment: Augment
+    epochs: int | dict  # a number, or per architecture for the best model (chosen during the run)
+    scheduler: str  # "none" | "plateau"
+    rotate: bool  # random rotation, mirror flip (and augment's shift and zoom) of every training image
+
+    def epochs_for(self, architecture: str) -> int:
+        return int(self.epochs[architecture] if isinstance(self.epochs, dict) else self.epochs)
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    folds: int
+    seed: int
+    epochs: int
+    grid: tuple[dict, ...]  # each setting overrides keys of models.cnn
+
+
+@dataclass(frozen=True)
+class Models:
+    """The model section cut to the architectures a job may build: ``head`` plus their keys (None if absent)."""
+
+    head: str
+    resnet18: dict | None = None
+    cnn: dict | None = None
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    models: Models
+    training: TrainSettings
+
+
+@dataclass(frozen=True)
+class CrossValidationJob:
+    models: Models
+    training: TrainSettings  # epochs come from cv.epochs, without scheduler or augmentation
+    cv: CrossValidation
+
+
+def _models(config: dict, architectures: tuple[str, ...]) -> dict:
+    return {"head": config["models"]["head"], **{a: config["models"][a] for a in architectures}}
+
+
+def _shared_training(config: dict) -> dict:
+    return {k: v for k, v in config["training"].items() if k not in RUN_KEYS}
+
+
+def _train_job(config: dict, wildcards: Mapping[str, str]) -> dict:
+    model = wildcards["model"]
+    return {
+        "models": _models(config, ARCHITECTURES if model == "best" else (model,)),
+        "training": {**_shared_training(config), **config["training"][model]},
+    }
+
+
+def _cross_validation_job(config: dict, wildcards: Mapping[str, str]) -> dict:
+    cv = config["cv"]
+    return {
+        "models": _models(config, ("cnn",)),
+        "training": {**_shared_training(config), "epochs": cv["epochs"], "scheduler": "none", "rotate": False},
+        "cv": cv,
+    }
+
+
+def _typed_models(data: Mapping) -> Models:
+    return Models(**data)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """How a job's part of the config is cut from the whole (``cut``) and typed in the script (``typed``)."""
+
+    cut: Callable[[dict, Mapping[str, str]], dict]
+    typed: Callable[[Mapping], Any]
+
+
+def _section(name: str) -> Callable[[dict, Mapping[str, str]], dict]:
+    return lambda config, wildcards: config[name]
+
+
+SLICES: dict[str, Slice] = {
+    "ingest": Slice(_section("ingest"), lambda d: from_dict(Ingest, d)),
+    "preprocess": Slice(_section("preprocess"), lambda d: from_dict(Preprocess, d)),
+    "split": Slice(_section("split"), lambda d: from_dict(Split, d)),
+    "predict": Slice(_section("predict"), lambda d: from_dict(Predict, d)),
+    "explore": Slice(_section("explore"), lambda d: from_dict(Explore, d)),
+    "evaluate": Slice(_section("evaluate"), lambda d: from_dict(Evaluate, d)),
+    "train": Slice(
+        _train_job,
+        lambda d: TrainJob(_typed_models(d["models"]), from_dict(TrainSettings, d["training"])),
+    ),
+    "cross_validation": Slice(
+        _cross_validation_job,
+        lambda d: CrossValidationJob(
+            _typed_models(d["models"]), from_dict(TrainSettings, d["training"]), from_dict(CrossValidation, d["cv"])
+        ),
+    ),
+    "mergers": Slice(_section("mergers"), dict),
+}
