@@ -1,6 +1,5 @@
-"""The numbers behind the exploration and evaluation figures: label correlations and their exclusive-answer
-reference, train vs validation KS tests, the memory estimate, the most extreme galaxies of a label, and predictions
-lined up with the validation galaxies."""
+"""The numbers behind the exploration figures: label correlations and their exclusive-answer reference, train vs
+validation KS tests, the memory estimate and the prototype of each label."""
 
 from itertools import combinations
 
@@ -8,7 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
 
-from gzmorph.labels import COLUMN_INDEX, ID_COLUMN, LABEL_COLUMNS, LABEL_NAMES, QUESTIONS, display_name
+from gzmorph.labels import COLUMN_INDEX, LABEL_COLUMNS, LABEL_NAMES, QUESTIONS, display_name
 
 
 def correlation_matrix(labels: np.ndarray) -> np.ndarray:
@@ -132,20 +131,3 @@ def memory_estimate(
 def prototypes(labels: np.ndarray) -> np.ndarray:
     """Position of the galaxy with the highest value of each label (the first one on ties); shape (n_labels,)."""
     return np.argmax(np.asarray(labels), axis=0)
-
-
-def top_positions(values: np.ndarray, n: int) -> np.ndarray:
-    """Positions of the n highest values, highest first (earlier position first on ties)."""
-    return np.argsort(-np.asarray(values, dtype=np.float64), kind="stable")[:n]
-
-
-def predictions_for(ids: np.ndarray, predictions: pd.DataFrame, source: str) -> np.ndarray:
-    """The 37 predicted columns for the given GalaxyIDs, in that order; ``source`` names the file in errors."""
-    missing_columns = [c for c in (ID_COLUMN, *LABEL_COLUMNS) if c not in predictions.columns]
-    if missing_columns:
-        raise ValueError(f"{source}: missing columns {missing_columns}")
-    table = predictions.set_index(predictions[ID_COLUMN].astype(np.uint64))[list(LABEL_COLUMNS)]
-    missing = np.setdiff1d(ids, table.index.to_numpy())
-    if len(missing):
-        raise ValueError(f"{source}: no prediction for {len(missing)} validation galaxies, e.g. {missing[:5].tolist()}")
-    return table.loc[ids].to_numpy(dtype=np.float64)

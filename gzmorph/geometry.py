@@ -39,6 +39,11 @@ class Geometry:
         """Side of the stored field in original pixels."""
         return self.field * self.scale
 
+    @property
+    def view_text(self) -> str:
+        """Which pixels the network sees, for figure titles."""
+        return f"network view: central {self.size}x{self.size} px (= central {self.crop_px}x{self.crop_px} original px)"
+
     def source_box(self, width: int, height: int) -> tuple[float, float, float, float]:
         """(left, upper, right, lower) of the field in original pixel coordinates, centred on the image."""
         cx, cy, half = width / 2, height / 2, self.field_px / 2

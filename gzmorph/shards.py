@@ -94,6 +94,11 @@ class ShardSet:
         self._maps: dict[int, np.ndarray] = {}
         self.image_shape = self._map(int(self.shard[0])).shape[1:] if len(self.index) else None
 
+    @classmethod
+    def of_index(cls, index_path: str | os.PathLike) -> "ShardSet":
+        """The set whose index.parquet is ``index_path`` (its shards and summary.json lie beside it)."""
+        return cls(Path(index_path).parent)
+
     @property
     def geometry(self) -> Geometry:
         """The crop and size this set was preprocessed with, from the summary.json beside its index."""

@@ -1,10 +1,9 @@
-"""The random train/validation split and the mean-label baseline."""
+"""The random train/validation split of the labelled galaxies."""
 
 import numpy as np
 import pandas as pd
 
 from gzmorph.labels import ID_COLUMN
-from gzmorph.metrics import rmse
 
 TRAIN, VALIDATION = "train", "validation"
 
@@ -22,15 +21,3 @@ def random_split(ids: np.ndarray, validation_fraction: float, seed: int) -> pd.D
 def subset_ids(split: pd.DataFrame, subset: str) -> np.ndarray:
     """GalaxyIDs (uint64) of one subset (TRAIN or VALIDATION) of a split table, in table order."""
     return split.loc[split["subset"] == subset, ID_COLUMN].to_numpy(dtype=np.uint64)
-
-
-def mean_baseline(train_labels: np.ndarray, validation_labels: np.ndarray) -> dict:
-    """Predict the training mean of every label for every galaxy; RMSE on both subsets."""
-    mean = train_labels.mean(axis=0)
-    return {
-        "train_rmse": rmse(train_labels, np.broadcast_to(mean, train_labels.shape)),
-        "validation_rmse": rmse(validation_labels, np.broadcast_to(mean, validation_labels.shape)),
-        "n_train": len(train_labels),
-        "n_validation": len(validation_labels),
-        "mean_labels": mean.round(6).tolist(),
-    }

@@ -1,7 +1,7 @@
-# Shared helpers: model names, raw inputs per image set, input functions and the list of final targets.
+# Shared helpers: model names, raw inputs per image set, config slices, input functions and the list of targets.
 import json
 
-MODEL_NAMES = ["resnet18", "cnn", "best"]  # the {model} wildcard of rules/models.smk
+from gzmorph.settings import MODEL_NAMES, SLICES
 TRAIN_DATA = {
     "train_index": "results/data/train/index.parquet",
     "train_summary": "results/data/train/summary.json",
@@ -15,6 +15,12 @@ IMAGE_SETS = {"train": config["train_images"], "test": config["test_images"]}
 wildcard_constraints:
     imageset="train|test",
     model="|".join(MODEL_NAMES),
+
+
+def config_slice(name):
+    """The part of the config a job needs (gzmorph.settings.SLICES), as a params function: a job reruns when its
+    slice changes, and only then."""
+    return lambda wildcards: SLICES[name].cut(config, wildcards)
 
 
 def raw_images(wildcards):

@@ -1,50 +1,16 @@
-"""Figure functions: data in, matplotlib Figure out, one per figure. Scripts save them; nothing here reads files."""
+"""Figures of the data and exploration stage: data in, matplotlib Figure out, one function per figure."""
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import NullFormatter
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-from matplotlib.ticker import NullFormatter  # noqa: E402
-
-from gzmorph.labels import LABEL_COLUMNS, QUESTIONS, display_name  # noqa: E402
-
-LABEL_GRID_COLUMNS = 7  # 37 labels -> 6 rows of 7 panels
-
-
-def _panels(n: int, ncols: int, panel_size: tuple[float, float], **fig_kw) -> tuple[Figure, list]:
-    """A figure with n panels on a grid of ncols columns; unused grid cells are removed."""
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), squeeze=False, **fig_kw
-    )
-    flat = list(axes.flat)
-    for ax in flat[n:]:
-        fig.delaxes(ax)
-    return fig, flat[:n]
-
-
-def _show(ax, image: np.ndarray, title: str, fontsize: float = 8) -> None:
-    ax.imshow(image, interpolation="nearest")
-    ax.set_title(title, fontsize=fontsize)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def image_grid(images: np.ndarray, titles: Sequence[str], suptitle: str, ncols: int = 5) -> Figure:
-    """uint8 RGB images (n, H, W, 3) on a grid, each with its title."""
-    fig, axes = _panels(len(images), ncols, (2.2, 2.4), layout="constrained")
-    for ax, image, title in zip(axes, images, titles, strict=True):
-        _show(ax, image, title)
-    fig.suptitle(suptitle)
-    return fig
+from gzmorph.figures.common import LABEL_GRID_COLUMNS, image_grid, panels, show_image
+from gzmorph.labels import LABEL_COLUMNS, QUESTIONS, display_name
 
 
 def random_images_figure(images: np.ndarray, ids: Sequence[int], view: str) -> Figure:
@@ -59,9 +25,9 @@ def prototypes_figure(images: np.ndarray, ids: Sequence[int], values: Sequence[f
     titles = [
         f"{display_name(col)}\n{gid}: {value:.2f}" for col, gid, value in zip(LABEL_COLUMNS, ids, values, strict=True)
     ]
-    fig, axes = _panels(len(images), LABEL_GRID_COLUMNS, (2.3, 2.6), layout="constrained")
+    fig, axes = panels(len(images), LABEL_GRID_COLUMNS, (2.3, 2.6), layout="constrained")
     for ax, image, title in zip(axes, images, titles, strict=True):
-        _show(ax, image, title, fontsize=7.5)
+        show_image(ax, image, title, fontsize=7.5)
     fig.suptitle(f"Prototype of each label: the galaxy with the highest vote fraction (GalaxyID: value)\n{view}")
     return fig
 
@@ -72,7 +38,7 @@ def _histogram_bins(n_bins: int) -> np.ndarray:
 
 def label_histograms_figure(labels: np.ndarray, n_bins: int, n_galaxies_text: str) -> Figure:
     """Normalized histogram (density) of each of the 37 labels, on a log density axis so the tails show."""
-    fig, axes = _panels(len(LABEL_COLUMNS), LABEL_GRID_COLUMNS, (2.4, 2.0), layout="constrained")
+    fig, axes = panels(len(LABEL_COLUMNS), LABEL_GRID_COLUMNS, (2.4, 2.0), layout="constrained")
     bins = _histogram_bins(n_bins)
     for j, (ax, col) in enumerate(zip(axes, LABEL_COLUMNS, strict=True)):
         ax.hist(labels[:, j], bins=bins, density=True, color="tab:blue")
@@ -95,7 +61,7 @@ def _label_histogram_axes(ax, col: str, n_galaxies: int, n_bins: int) -> None:
 
 def split_histograms_figure(train: np.ndarray, validation: np.ndarray, ks: pd.DataFrame, n_bins: int) -> Figure:
     """Each label's normalized histogram, train and validation overlaid, with the KS statistic and p-value."""
-    fig, axes = _panels(len(LABEL_COLUMNS), LABEL_GRID_COLUMNS, (2.4, 2.1), layout="constrained")
+    fig, axes = panels(len(LABEL_COLUMNS), LABEL_GRID_COLUMNS, (2.4, 2.1), layout="constrained")
     bins = _histogram_bins(n_bins)
     stats = ks.set_index("column")
     for j, (ax, col) in enumerate(zip(axes, LABEL_COLUMNS, strict=True)):
@@ -170,80 +136,20 @@ def downsizing_figure(
     fig, axes = plt.subplots(len(ids), 3, figsize=(9, 3.1 * len(ids)), squeeze=False, layout="constrained")
     for row, (gid, original, field, view) in enumerate(zip(ids, originals, fields, views, strict=True)):
         h, w = original.shape[:2]
-        _show(axes[row, 0], original, f"{gid}: original {w}x{h} px")
+        show_image(axes[row, 0], original, f"{gid}: original {w}x{h} px")
         for side, style in ((field_px, "--"), (crop_px, "-")):
             axes[row, 0].add_patch(
                 Rectangle(((w - side) / 2, (h - side) / 2), side, side, fill=False, ec="yellow", ls=style, lw=1)
             )
-        _show(
+        show_image(
             axes[row, 1],
             field,
             f"stored field {field.shape[1]}x{field.shape[0]} px\n(central {field_px:.0f}x{field_px:.0f} original px)",
         )
-        _show(
+        show_image(
             axes[row, 2],
             view,
             f"network view {view.shape[1]}x{view.shape[0]} px\n(central {crop_px}x{crop_px} original px)",
         )
     fig.suptitle("Before and after downsizing (yellow: dashed = field kept, solid = network view)")
-    return fig
-
-
-def validation_curves_figure(histories: Mapping[str, pd.DataFrame], baseline_rmse: float) -> Figure:
-    """Validation RMSE against images seen for each model, with the mean-label baseline as a horizontal line."""
-    fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
-    for name, history in histories.items():
-        best = history["validation_rmse"].min()
-        ax.plot(history["images_seen"], history["validation_rmse"], marker="o", ms=3, label=f"{name} (best {best:.4f})")
-    ax.axhline(baseline_rmse, color="gray", ls="--", label=f"mean-label baseline ({baseline_rmse:.4f})")
-    ax.set_xlabel("training images seen")
-    ax.set_ylabel("validation RMSE (37 vote fractions)")
-    ax.set_title("Validation RMSE during training")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return fig
-
-
-def true_vs_predicted_figure(true: np.ndarray, predicted: np.ndarray, rmse: np.ndarray, model: str) -> Figure:
-    """One panel per label: predicted against true vote fraction on [0, 1], the 1:1 line, the label's RMSE."""
-    fig, axes = _panels(len(LABEL_COLUMNS), LABEL_GRID_COLUMNS, (2.3, 2.4), layout="constrained")
-    size = float(np.clip(2000 / len(true), 0.5, 6))
-    for j, (ax, col) in enumerate(zip(axes, LABEL_COLUMNS, strict=True)):
-        ax.scatter(true[:, j], predicted[:, j], s=size, alpha=0.4, color="tab:blue", lw=0, rasterized=True)
-        ax.plot([0, 1], [0, 1], color="black", lw=0.7)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.set_aspect("equal")
-        ax.set_title(display_name(col), fontsize=8)
-        ax.set_xlabel("true", fontsize=7)
-        ax.set_ylabel("predicted", fontsize=7)
-        ax.tick_params(labelsize=6)
-        ax.text(0.04, 0.95, f"RMSE {rmse[j]:.3f}", transform=ax.transAxes, ha="left", va="top", fontsize=7)
-    fig.suptitle(f"Predicted against true vote fraction, {len(true)} validation galaxies, model: {model}")
-    return fig
-
-
-def extremes_figure(
-    columns: Sequence[str],
-    true_rows: Sequence[dict],
-    predicted_rows: Sequence[dict],
-    model: str,
-) -> Figure:
-    """For each label, the validation galaxies with the highest true (left) and highest predicted (right) value.
-
-    ``true_rows[k]`` / ``predicted_rows[k]`` hold, for ``columns[k]``: "images" (n, H, W, 3), "ids", "true",
-    "predicted" (the label's values for those galaxies).
-    """
-    n = len(true_rows[0]["ids"])
-    fig = plt.figure(figsize=(2 * n * 1.6, len(columns) * 2.0 + 0.6), layout="constrained")
-    halves = fig.subfigures(1, 2, wspace=0.04)
-    for half, groups, which in ((halves[0], true_rows, "true"), (halves[1], predicted_rows, "predicted")):
-        axes = half.subplots(len(columns), n, squeeze=False)
-        for row, (col, group) in enumerate(zip(columns, groups, strict=True)):
-            for k in range(n):
-                title = f"{group['ids'][k]}\ntrue {group['true'][k]:.2f} pred {group['predicted'][k]:.2f}"
-                _show(axes[row, k], group["images"][k], title, fontsize=6.5)
-            axes[row, 0].set_ylabel(display_name(col), fontsize=7.5)
-        half.suptitle(f"the {n} highest {which} values", fontsize=11)
-    fig.suptitle(f"Most extreme validation galaxies per label (GalaxyID, true and predicted value; model: {model})")
     return fig

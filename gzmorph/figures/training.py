@@ -1,13 +1,9 @@
 """Figures of the training stage: one model's RMSE curves, and the cross-validation fold scores."""
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
 
 def lr_reductions(history: pd.DataFrame) -> np.ndarray:
