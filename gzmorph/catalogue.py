@@ -29,7 +29,7 @@ def catalogue_frame(ids: np.ndarray, predictions: np.ndarray) -> pd.DataFrame:
 
 
 def output_format(path: str | os.PathLike) -> str:
-    """"csv" or "parquet" from the file name; ValueError for anything else."""
+    """ "csv" or "parquet" from the file name; ValueError for anything else."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise ValueError(f"{path}: output must end in .csv (Kaggle submission format) or .parquet")

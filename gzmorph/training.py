@@ -128,7 +128,12 @@ def start(spec: dict, settings: TrainSettings, data: TrainingData, geometry: Geo
         model = model.to(memory_format=torch.channels_last)
     optimizer = make_optimizer(model, settings)
     geometry_dict = {"crop_px": geometry.crop_px, "size": geometry.size}
-    fingerprint = {"model_spec": spec, "settings": asdict(settings), "geometry": geometry_dict, "data": data.fingerprint}
+    fingerprint = {
+        "model_spec": spec,
+        "settings": asdict(settings),
+        "geometry": geometry_dict,
+        "data": data.fingerprint,
+    }
     return Run(model, optimizer, make_scheduler(optimizer, settings), fingerprint)
 
 
@@ -199,7 +204,13 @@ def train_one_epoch(
     for b in bar:
         rows = order[b * batch_size : (b + 1) * batch_size]
         x = to_device_batch(
-            images.take(rows), device, size, settings.rotate, generator, settings.augment.shift_px, settings.augment.zoom
+            images.take(rows),
+            device,
+            size,
+            settings.rotate,
+            generator,
+            settings.augment.shift_px,
+            settings.augment.zoom,
         )
         loss = train_step(run.model, run.optimizer, x, images.train_labels[torch.from_numpy(rows).to(device)], device)
         squared, counted, images_seen = squared + loss * len(rows), counted + len(rows), images_seen + len(rows)
