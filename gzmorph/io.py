@@ -27,6 +27,11 @@ def write_json(data: dict, path: str | os.PathLike) -> None:
         tmp.write_text(json.dumps(data, indent=2) + "\n")
 
 
+def write_text(text: str, path: str | os.PathLike) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
 def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Parquet or CSV by suffix."""
     with atomic_path(path) as tmp:

@@ -4,7 +4,6 @@ import json
 from gzmorph.settings import MODEL_NAMES, SLICES
 TRAIN_DATA = {
     "train_index": "results/data/train/index.parquet",
-    "train_summary": "results/data/train/summary.json",
     "split": "results/data/split.parquet",
 }
 
@@ -65,10 +64,6 @@ def prediction_chunks(wildcards):
     return [
         f"results/predictions/chunks/{chunk:05d}.parquet" for chunk in range(n_chunks)
     ]
-
-
-def chunk_start(wildcards):
-    return int(wildcards.chunk) * config["predict"]["chunk_size"]
 
 
 # Inputs of the train jobs in rules/models.smk; cnn and best depend on the cross-validation and the other two models.

@@ -1,5 +1,5 @@
-# Models (issue 3): cross-validate the custom-CNN settings, train resnet18, cnn and best ({model}), draw each
-# training curve, count parameters and publish the chosen model at results/models/best.pt. A train job that is
+# Models: cross-validate the custom-CNN settings, train resnet18, cnn and best ({model}), draw each training curve,
+# count parameters and publish the chosen model at results/models/best.pt. A train job that is
 # stopped resumes from results/models/{model}/checkpoint.pt (deliberately not an output: Snakemake deletes the
 # outputs of failed jobs, and the checkpoint must outlive one).
 
@@ -30,9 +30,7 @@ rule cross_validate:
         mem_mb=16000,
         runtime=240,
     params:
-        models=json.dumps(config["models"]),
-        training=json.dumps(config["training"]),
-        cv=json.dumps(config["cv"]),
+        cross_validation=config_slice("cross_validation"),
     script:
         "../scripts/cross_validate.py"
 
@@ -43,7 +41,7 @@ rule train:
     output:
         model_pt="results/models/{model}/model.pt",
         history="results/models/{model}/history.csv",
-        valid_predictions="results/models/{model}/valid_predictions.parquet",
+        validation_predictions="results/models/{model}/validation_predictions.parquet",
         metrics="results/models/{model}/metrics.json",
     log:
         log="results/logs/train/{model}.log",
@@ -56,10 +54,7 @@ rule train:
         mem_mb=16000,
         runtime=180,
     params:
-        model="{model}",
-        checkpoint="results/models/{model}/checkpoint.pt",
-        models=json.dumps(config["models"]),
-        training=json.dumps(config["training"]),
+        train=config_slice("train"),
     script:
         "../scripts/train.py"
 

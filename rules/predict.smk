@@ -1,5 +1,5 @@
-# Predictions for the unlabelled set (issue 4) as a scatter-gather over chunks of images (issue 5): a checkpoint
-# counts the preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a
+# Predictions for the unlabelled set as a scatter-gather over chunks of images: a checkpoint counts the
+# preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a
 # cluster), gather_predictions writes one catalogue. Then validation predictions with TTA and the merger report.
 
 
@@ -23,7 +23,7 @@ checkpoint plan_prediction_chunks:
         mem_mb=1000,
         runtime=5,
     params:
-        chunk_size=config["predict"]["chunk_size"],
+        predict=config_slice("predict"),
     script:
         "../scripts/plan_prediction_chunks.py"
 
@@ -46,10 +46,7 @@ rule predict_chunk:
         mem_mb=4000,
         runtime=60,
     params:
-        start=chunk_start,
-        stop=lambda wildcards: chunk_start(wildcards) + config["predict"]["chunk_size"],
-        tta=config["predict"]["tta"],
-        batch_size=config["predict"]["batch_size"],
+        predict=config_slice("predict"),
     script:
         "../scripts/predict_chunk.py"
 
@@ -98,8 +95,7 @@ rule predict_validation:
         mem_mb=4000,
         runtime=60,
     params:
-        tta=config["predict"]["tta"],
-        batch_size=config["predict"]["batch_size"],
+        predict=config_slice("predict"),
     script:
         "../scripts/predict_validation.py"
 
@@ -152,6 +148,6 @@ rule merger_report:
         mem_mb=2000,
         runtime=20,
     params:
-        settings=json.dumps(config["mergers"]),
+        mergers=config_slice("mergers"),
     script:
         "../scripts/merger_report.py"

@@ -6,12 +6,12 @@ import logging
 from pathlib import Path
 
 import pandas as pd
+from gzmorph.plots import extremes_figure
 
 from gzmorph.cli import parse_args
 from gzmorph.explore import predictions_for, top_positions
 from gzmorph.geometry import center_crop
 from gzmorph.labels import COLUMN_INDEX
-from gzmorph.plots import extremes_figure
 from gzmorph.shards import ShardSet
 from gzmorph.split import VALIDATION, subset_ids
 

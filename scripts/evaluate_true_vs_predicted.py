@@ -7,12 +7,12 @@ import logging
 from pathlib import Path
 
 import pandas as pd
+from gzmorph.plots import true_vs_predicted_figure
 
 from gzmorph.cli import parse_args
 from gzmorph.explore import predictions_for
 from gzmorph.labels import LABEL_COLUMNS, display_name
 from gzmorph.metrics import rmse, rmse_per_label
-from gzmorph.plots import true_vs_predicted_figure
 from gzmorph.shards import ShardSet
 from gzmorph.split import TRAIN, VALIDATION, subset_ids
 

@@ -5,9 +5,9 @@ import json
 import logging
 
 import pandas as pd
+from gzmorph.plots import validation_curves_figure
 
 from gzmorph.cli import parse_args
-from gzmorph.plots import validation_curves_figure
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--histories", nargs="+", required=True, help="history.csv of each model")

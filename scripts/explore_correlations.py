@@ -5,11 +5,11 @@ import argparse
 import logging
 
 import pandas as pd
+from gzmorph.plots import correlation_matrix_figure
 
 from gzmorph.cli import parse_args
 from gzmorph.explore import correlation_matrix, question_correlation_summary, within_question_correlations
 from gzmorph.labels import LABEL_COLUMNS
-from gzmorph.plots import correlation_matrix_figure
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--train-index", required=True, help="index.parquet of the labelled shard set")

@@ -9,12 +9,12 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
+from gzmorph.plots import downsizing_figure
 from PIL import Image
 
 from gzmorph.archives import iter_images
 from gzmorph.cli import parse_args
 from gzmorph.geometry import Geometry, center_crop
-from gzmorph.plots import downsizing_figure
 from gzmorph.shards import ShardSet
 
 parser = argparse.ArgumentParser(description=__doc__)

@@ -4,10 +4,10 @@ import argparse
 import logging
 
 import pandas as pd
+from gzmorph.plots import label_histograms_figure
 
 from gzmorph.cli import parse_args
 from gzmorph.labels import LABEL_COLUMNS
-from gzmorph.plots import label_histograms_figure
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--train-index", required=True, help="index.parquet of the labelled shard set")

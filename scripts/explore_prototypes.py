@@ -5,11 +5,11 @@ import logging
 from pathlib import Path
 
 import numpy as np
+from gzmorph.plots import prototypes_figure
 
 from gzmorph.cli import parse_args
 from gzmorph.explore import prototypes
 from gzmorph.geometry import center_crop
-from gzmorph.plots import prototypes_figure
 from gzmorph.shards import ShardSet
 
 parser = argparse.ArgumentParser(description=__doc__)

@@ -2,30 +2,35 @@
 
     python scripts/predict.py --model results/models/best.pt --images PATH --out catalogue.csv
 
-PATH is a directory, .zip, .tar or .tar.gz of <GalaxyID>.jpg. The output suffix picks the format: .csv is the
-Kaggle submission format (GalaxyID,Class1.1,...,Class11.6), .parquet a Parquet table with the same columns.
+PATH is a directory, .zip, .tar or .tar.gz of <GalaxyID>.jpg, of any image size. The output suffix picks the format:
+.csv is the Kaggle submission format (GalaxyID,Class1.1,...,Class11.6), .parquet a Parquet table with the same
+columns. Test-time augmentation and batch size are the workflow's (section predict of --configfile, config.yaml by
+default), so the catalogue matches the workflow's for the same images.
 """
 
-import argparse
-
-from gzmorph.cli import parse_args
+from gzmorph import cli
+from gzmorph.catalogue import output_format, write_catalogue
 from gzmorph.device import pick_device
-from gzmorph.inference import checkpoint_geometry, output_format, predict_images, write_catalogue
+from gzmorph.inference import predict_images
 from gzmorph.models import load_model
 
-parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--model", required=True, help="checkpoint, e.g. results/models/best.pt")
-parser.add_argument("--images", required=True, help="directory, .zip, .tar or .tar.gz of <GalaxyID>.jpg")
-parser.add_argument("--out", required=True, help="catalogue to write: .csv (Kaggle format) or .parquet")
-parser.add_argument("--tta", type=int, default=1, help="average over the first N of 8 rotations/flips (1 = none)")
-parser.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
-parser.add_argument("--threads", type=int, default=4, help="JPEG decoding processes, and CPU threads without a GPU")
-parser.add_argument("--log", help="also log to this file")
-args = parse_args(parser, globals().get("snakemake"))
+INTERFACE = cli.Interface(
+    __doc__,
+    inputs=(cli.MODEL, cli.Files("images", "directory, .zip, .tar or .tar.gz of <GalaxyID>.jpg")),
+    outputs=(cli.Files("out", "catalogue to write: .csv (Kaggle format) or .parquet"),),
+    settings=("predict",),
+)
 
-output_format(args.out)  # fail before loading anything
-device = pick_device(args.threads)
-model, checkpoint = load_model(args.model, device)
-geometry = checkpoint_geometry(checkpoint, args.model)
-catalogue = predict_images(model, args.images, geometry, device, args.tta, args.batch_size, args.threads)
-write_catalogue(catalogue, args.out)
+
+def main(args) -> None:
+    output_format(args.out)  # fail before loading anything
+    device = pick_device(args.threads)
+    model, saved = load_model(args.model, device)
+    frames = predict_images(
+        model, args.images, saved.geometry, device, args.predict.tta, args.predict.batch_size, args.threads
+    )
+    write_catalogue(frames, args.out)
+
+
+if __name__ == "__main__":
+    cli.run(main, INTERFACE, globals().get("snakemake"))

@@ -5,11 +5,11 @@ import logging
 
 import numpy as np
 import pandas as pd
+from gzmorph.plots import split_histograms_figure
 
 from gzmorph.cli import parse_args
 from gzmorph.explore import ks_table
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
-from gzmorph.plots import split_histograms_figure
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--train-index", required=True, help="index.parquet of the labelled shard set")

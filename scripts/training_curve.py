@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 import pandas as pd
+from gzmorph.training_plots import training_curve_figure
 
 from gzmorph.cli import parse_args
-from gzmorph.training_plots import training_curve_figure
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--history", required=True, help="results/models/<model>/history.csv")
