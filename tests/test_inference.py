@@ -2,9 +2,7 @@
 scatter-gather scripts on a tiny shard set, and atomic catalogue writing."""
 
 import json
-import runpy
 import shutil
-import sys
 import tarfile
 from pathlib import Path
 
@@ -15,20 +13,15 @@ import torch
 from PIL import Image
 from torch import nn
 
+from gzmorph import checkpoint as checkpoints
+from gzmorph.catalogue import catalogue_frame, write_catalogue
+from gzmorph.checkpoint import Checkpoint
 from gzmorph.geometry import Geometry, decode_field
-from gzmorph.inference import (
-    DIHEDRAL,
-    catalogue_frame,
-    check_tta,
-    dihedral,
-    predict,
-    predict_images,
-    predict_shards,
-    write_catalogue,
-)
+from gzmorph.inference import DIHEDRAL, check_tta, dihedral, predict, predict_images, predict_shards
 from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS
 from gzmorph.models import build_model, load_model
 from gzmorph.shards import ShardSet, ShardWriter
+from tests.scripts import config_overlay, run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 GEOMETRY = Geometry(crop_px=212, size=16)
@@ -44,25 +37,23 @@ SPEC = {
 IDS = [100018, 5, 117213, 999999999999, 42]
 
 
-def run_script(name: str, *options: str) -> None:
-    """Run a script as from the command line, in this process (saves a torch import per call)."""
-    script = str(ROOT / "scripts" / name)
-    saved = sys.argv
-    sys.argv = [script, *options]
-    try:
-        runpy.run_path(script, run_name="__main__")
-    finally:
-        sys.argv = saved
-
-
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
     torch.manual_seed(0)
     model = build_model(SPEC)
     path = tmp_path_factory.mktemp("model") / "best.pt"
-    geometry = {"crop_px": GEOMETRY.crop_px, "size": GEOMETRY.size, "field": GEOMETRY.field}
-    torch.save({"model_spec": SPEC, "model_state": model.state_dict(), "geometry": geometry}, path)
+    checkpoints.save(Checkpoint(SPEC, GEOMETRY, model.state_dict(), fingerprint={}), path)
     return path
+
+
+def shard_set_of(jpeg_dir: Path, folder: Path) -> Path:
+    """The JPEGs of ``jpeg_dir`` preprocessed into a shard set in ``folder``, as the workflow writes it."""
+    writer = ShardWriter(folder, shard_size=2, image_shape=(GEOMETRY.field, GEOMETRY.field, 3))
+    for galaxy_id in IDS:
+        writer.add(galaxy_id, decode_field((jpeg_dir / f"{galaxy_id}.jpg").read_bytes(), GEOMETRY))
+    writer.close().to_parquet(folder / "index.parquet")
+    (folder / "summary.json").write_text(json.dumps({"crop_px": GEOMETRY.crop_px, "size": GEOMETRY.size}))
+    return folder / "index.parquet"
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +72,10 @@ def test_predict_script_writes_kaggle_csv_and_parquet_with_exact_ids(checkpoint,
     archive = tmp_path / "images.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(jpeg_dir, arcname=jpeg_dir.name)
-    run_script("predict.py", "--model", str(checkpoint), "--images", str(jpeg_dir), "--out", str(tmp_path / "c.csv"))
-    run_script("predict.py", "--model", str(checkpoint), "--images", str(archive), "--out", str(tmp_path / "c.parquet"))
+    config = config_overlay(tmp_path / "tta1.yaml", {"predict": {"tta": 1}})
+    model_option = ["--model", str(checkpoint), *config]
+    run_script("predict.py", *model_option, "--images", str(jpeg_dir), "--out", str(tmp_path / "c.csv"))
+    run_script("predict.py", *model_option, "--images", str(archive), "--out", str(tmp_path / "c.parquet"))
 
     with open(tmp_path / "c.csv") as f:
         assert tuple(f.readline().strip().split(",")) == KAGGLE_HEADER
@@ -165,11 +158,8 @@ def test_tta_leaves_invariant_model_unchanged_and_averages_exactly():
 
 def test_images_from_archive_match_images_from_shards(checkpoint, jpeg_dir, tmp_path):
     model, _ = load_model(checkpoint)
-    writer = ShardWriter(tmp_path / "test", shard_size=2, image_shape=(GEOMETRY.field, GEOMETRY.field, 3))
-    for galaxy_id in IDS:
-        writer.add(galaxy_id, decode_field((jpeg_dir / f"{galaxy_id}.jpg").read_bytes(), GEOMETRY))
-    writer.close().to_parquet(tmp_path / "test/index.parquet")
-    shards = pd.concat(list(predict_shards(model, ShardSet(tmp_path / "test"), 16, "cpu", tta=4, batch_size=2)))
+    index = shard_set_of(jpeg_dir, tmp_path / "test")
+    shards = pd.concat(list(predict_shards(model, ShardSet.of_index(index), "cpu", tta=4, batch_size=2)))
     raw = pd.concat(list(predict_images(model, jpeg_dir, GEOMETRY, "cpu", tta=4, batch_size=3)))
     assert shards[ID_COLUMN].tolist() == IDS
     pd.testing.assert_frame_equal(
@@ -178,26 +168,22 @@ def test_images_from_archive_match_images_from_shards(checkpoint, jpeg_dir, tmp_
 
 
 def test_scatter_gather_scripts_reproduce_one_pass(checkpoint, jpeg_dir, tmp_path):
-    writer = ShardWriter(tmp_path / "test", shard_size=2, image_shape=(GEOMETRY.field, GEOMETRY.field, 3))
-    for galaxy_id in IDS:
-        writer.add(galaxy_id, decode_field((jpeg_dir / f"{galaxy_id}.jpg").read_bytes(), GEOMETRY))
-    index = tmp_path / "test/index.parquet"
-    writer.close().to_parquet(index)
+    index = shard_set_of(jpeg_dir, tmp_path / "test")
     plan = tmp_path / "plan.json"
-    run_script("plan_prediction_chunks.py", "--test-index", str(index), "--plan", str(plan), "--chunk-size", "3")
+    config = config_overlay(tmp_path / "chunks.yaml", {"predict": {"chunk_size": 3, "tta": 2}})
+    run_script("plan_prediction_chunks.py", "--test-index", str(index), "--plan", str(plan), *config)
     assert json.loads(plan.read_text()) == {"n_images": 5, "chunk_size": 3, "n_chunks": 2}
     chunks = []
     for chunk in range(2):
         chunks.append(str(tmp_path / f"chunks/{chunk:05d}.parquet"))
-        span = ["--start", str(chunk * 3), "--stop", str(chunk * 3 + 3)]
-        run_script("predict_chunk.py", "--model", str(checkpoint), "--test-index", str(index),
-                   "--predictions", chunks[-1], *span, "--tta", "2")  # fmt: skip
+        run_script("predict_chunk.py", "--model", str(checkpoint), "--test-index", str(index), "--plan", str(plan),
+                   "--predictions", chunks[-1], "--chunk", str(chunk), *config)  # fmt: skip
     out = tmp_path / "catalogue"
     run_script("gather_predictions.py", "--chunks", *chunks, "--plan", str(plan),
                "--parquet", f"{out}.parquet", "--csv", f"{out}.csv")  # fmt: skip
     gathered = pd.read_parquet(f"{out}.parquet")
     model, _ = load_model(checkpoint)
-    one_pass = pd.concat(list(predict_shards(model, ShardSet(tmp_path / "test"), 16, "cpu", tta=2)))
+    one_pass = pd.concat(list(predict_shards(model, ShardSet.of_index(index), "cpu", tta=2)))
     pd.testing.assert_frame_equal(gathered.reset_index(drop=True), one_pass.reset_index(drop=True), atol=1e-6)
     assert tuple(pd.read_csv(f"{out}.csv").columns) == KAGGLE_HEADER
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gzmorph.labels import N_LABELS, question_residuals
-from gzmorph.models import TreeHead, build_model, count_parameters, load_model, start_at_mean
+from gzmorph.models import TreeHead, build_model, count_parameters, start_at_mean
 
 SIZE = 48
 SPECS = {
@@ -62,31 +62,6 @@ def test_bad_specs_are_refused_with_a_message():
         build_model({"architecture": "resnet18", "head": "softmax"})
     with pytest.raises(ValueError, match="below one pixel"):
         build_model({**SPECS["cnn"], "channels": [4] * 7})
-
-
-def test_a_saved_checkpoint_loads_back_to_the_same_model(tmp_path):
-    spec = {**SPECS["cnn"], "head": "tree"}
-    torch.manual_seed(2)
-    model = build_model(spec).eval()
-    checkpoint = {
-        "model_spec": spec,
-        "model_state": model.state_dict(),
-        "optimizer_state": None,
-        "scheduler_state": None,
-        "config": {},
-        "history": [],
-        "epoch": 0,
-        "geometry": {"crop_px": 212, "size": SIZE, "field": 68},
-    }
-    torch.save(checkpoint, tmp_path / "model.pt")
-    loaded, saved = load_model(tmp_path / "model.pt", "cpu")
-    images = torch.rand(4, 3, SIZE, SIZE)
-    assert not loaded.training and saved["geometry"]["size"] == SIZE
-    with torch.no_grad():
-        torch.testing.assert_close(loaded(images), model(images))
-    (tmp_path / "broken.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(ValueError, match="broken.pt"):
-        load_model(tmp_path / "broken.pt")
 
 
 @pytest.mark.parametrize("head", ["sigmoid", "tree"])

@@ -1,32 +1,25 @@
 """The training loop, checkpoints and resume, cross-validation and the train script, on the shipped sample."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 
+from gzmorph import checkpoint
 from gzmorph.augment import to_device_batch
+from gzmorph.cross_validation import best_setting, cross_validate, kfold_indices
 from gzmorph.geometry import Geometry
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, question_residuals
 from gzmorph.models import build_model, load_model
-from gzmorph.training import (
-    TrainSettings,
-    best_setting,
-    cross_validate,
-    fit,
-    kfold_indices,
-    load_all_images,
-    recalibrate_batch_norm,
-    settings_from_config,
-)
+from gzmorph.settings import SLICES, Augment, Plateau, TrainSettings
+from gzmorph.training import TrainingData, fit, recalibrate_batch_norm
+from tests.scripts import config_overlay, run_script
 
 GEOMETRY = Geometry(crop_px=212, size=48)
-GEOMETRY_DICT = {"crop_px": 212, "size": 48, "field": GEOMETRY.field}
 DEVICE = torch.device("cpu")
 SMALL_CNN = {
     "architecture": "cnn",
@@ -48,12 +41,9 @@ def settings(**changes) -> TrainSettings:
         "lr": 0.003,
         "weight_decay": 1e-4,
         "scheduler": "none",
-        "plateau_factor": 0.5,
-        "plateau_patience": 0,
-        "min_lr": 1e-5,
+        "plateau": Plateau(factor=0.5, patience=0, min_lr=1e-5),
         "rotate": False,
-        "shift_px": 0.0,
-        "zoom": 0.0,
+        "augment": Augment(shift_px=0.0, zoom=0.0),
         "evaluations_per_epoch": 1,
         "bn_recalibration_images": 256,
         "seed": 3,
@@ -63,16 +53,11 @@ def settings(**changes) -> TrainSettings:
 
 @pytest.fixture(scope="session")
 def labelled_set(sample_train_set, tmp_path_factory) -> dict[str, Path]:
-    """The shipped sample's shard set, with an 80/20 split and a summary written beside it (as the workflow has)."""
+    """The shipped sample's shard set, with an 80/20 split."""
     out = tmp_path_factory.mktemp("split")
     subset = np.where(np.random.default_rng(0).random(len(sample_train_set)) < 0.2, "validation", "train")
     pd.DataFrame({ID_COLUMN: sample_train_set.ids, "subset": subset}).to_parquet(out / "split.parquet")
-    (out / "summary.json").write_text(json.dumps({**GEOMETRY_DICT, "n_images": len(sample_train_set)}))
-    return {
-        "index": sample_train_set.set_dir / "index.parquet",
-        "split": out / "split.parquet",
-        "summary": out / "summary.json",
-    }
+    return {"index": sample_train_set.set_dir / "index.parquet", "split": out / "split.parquet"}
 
 
 @pytest.fixture(scope="session")
@@ -81,14 +66,14 @@ def arrays(sample_train_set, labelled_set):
     parts = {}
     for name in ("train", "validation"):
         subset = sample_train_set.subset(split.loc[split["subset"] == name, ID_COLUMN].to_numpy(dtype=np.uint64))
-        parts[name] = (load_all_images(subset), subset.labels)
+        parts[name] = (subset.all_images(), subset.labels)
     return parts
 
 
 def test_a_short_training_run_on_real_galaxies_beats_the_mean_baseline(arrays):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     baseline = np.sqrt(np.mean((valid_y - train_y.mean(axis=0)) ** 2))
-    result = fit(SMALL_CNN, settings(epochs=8), train_x, train_y, valid_x, valid_y, GEOMETRY_DICT, DEVICE)
+    result = fit(SMALL_CNN, settings(epochs=8), TrainingData(train_x, train_y, valid_x, valid_y), GEOMETRY, DEVICE)
     history = result.history
     assert list(history["images_seen"]) == [len(train_x) // 32 * 32 * (k + 1) for k in range(8)]
     assert result.validation_rmse == history["validation_rmse"].min()
@@ -98,34 +83,31 @@ def test_a_short_training_run_on_real_galaxies_beats_the_mean_baseline(arrays):
 
 def test_an_interrupted_run_resumes_and_continues_the_same_history(arrays, tmp_path):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
-    common = dict(train_images=train_x[:160], train_labels=train_y[:160], valid_images=valid_x, valid_labels=valid_y)
+    data = TrainingData(train_x[:160], train_y[:160], valid_x, valid_y)
     run = settings(epochs=3, scheduler="plateau", rotate=True, evaluations_per_epoch=2)
-    whole = fit(SMALL_CNN, run, **common, geometry=GEOMETRY_DICT, device=DEVICE, checkpoint_path=tmp_path / "a.pt")
+    whole = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "a.pt")
 
-    stopped = fit(
-        SMALL_CNN, run, **common, geometry=GEOMETRY_DICT, device=DEVICE, checkpoint_path=tmp_path / "b.pt",
-        stop_after_epochs=1,
-    )  # fmt: skip
-    assert len(stopped.history) == 2 and torch.load(tmp_path / "b.pt", weights_only=True)["epoch"] == 1
-    resumed = fit(SMALL_CNN, run, **common, geometry=GEOMETRY_DICT, device=DEVICE, checkpoint_path=tmp_path / "b.pt")
+    stopped = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "b.pt", stop_after_epochs=1)
+    assert len(stopped.history) == 2 and checkpoint.load(tmp_path / "b.pt").epoch == 1
+    resumed = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "b.pt")
 
     columns = ["images_seen", "epoch", "train_rmse", "validation_rmse", "lr"]
     pd.testing.assert_frame_equal(resumed.history[columns], whole.history[columns])
     # the first epoch's rows come from the checkpoint (their times too): it was not trained again
     assert list(resumed.history["wall_seconds"][:2]) == list(stopped.history["wall_seconds"])
     assert resumed.history["wall_seconds"].is_monotonic_increasing
-    for key, value in whole.checkpoint["model_state"].items():
-        torch.testing.assert_close(resumed.checkpoint["model_state"][key], value, rtol=0, atol=0)
+    for key, value in whole.checkpoint.model_state.items():
+        torch.testing.assert_close(resumed.checkpoint.model_state[key], value, rtol=0, atol=0)
 
 
 def test_a_checkpoint_of_other_settings_is_not_resumed(arrays, tmp_path):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
-    data = (train_x[:96], train_y[:96], valid_x[:40], valid_y[:40])
+    data = TrainingData(train_x[:96], train_y[:96], valid_x[:40], valid_y[:40])
     path = tmp_path / "checkpoint.pt"
-    fit(SMALL_CNN, settings(epochs=1), *data, GEOMETRY_DICT, DEVICE, checkpoint_path=path)
-    other = fit(SMALL_CNN, settings(epochs=1, lr=0.01), *data, GEOMETRY_DICT, DEVICE, checkpoint_path=path)
+    fit(SMALL_CNN, settings(epochs=1), data, GEOMETRY, DEVICE, checkpoint_path=path)
+    other = fit(SMALL_CNN, settings(epochs=1, lr=0.01), data, GEOMETRY, DEVICE, checkpoint_path=path)
     assert len(other.history) == 1  # trained afresh: a resumed 1-epoch run would have nothing left to add
-    assert torch.load(path, weights_only=True)["config"]["settings"]["lr"] == 0.01
+    assert checkpoint.load(path).fingerprint["settings"]["lr"] == 0.01
 
 
 def test_batch_norm_recalibration_replaces_stale_running_statistics(arrays):
@@ -158,9 +140,7 @@ def test_kfold_parts_cover_every_image_once():
 def test_cross_validation_scores_every_setting_on_every_fold(arrays):
     train_x, train_y = arrays["train"]
     grid = [{"channels": [4, 8], "fc": [16]}, {"channels": [8, 16], "fc": [32], "dropout": 0.0}]
-    scores = cross_validate(
-        SMALL_CNN, grid, settings(epochs=1), train_x[:120], train_y[:120], 2, 0, GEOMETRY_DICT, DEVICE
-    )
+    scores = cross_validate(SMALL_CNN, grid, settings(epochs=1), train_x[:120], train_y[:120], 2, 0, GEOMETRY, DEVICE)
     assert len(scores) == 4 and scores["validation_rmse"].between(0, 0.5).all()
     winner = best_setting(scores, grid)
     means = scores.groupby("setting")["validation_rmse"].mean()
@@ -168,41 +148,45 @@ def test_cross_validation_scores_every_setting_on_every_fold(arrays):
 
 
 def test_the_train_script_writes_the_promised_files(labelled_set, tmp_path):
-    config_training = {
-        "seed": 1, "optimizer": "adam", "lr": 0.003, "weight_decay": 0.0, "batch_size": 32, "eval_batch_size": 128,
-        "evaluations_per_epoch": 1, "bn_recalibration_images": 64,
-        "plateau": {"factor": 0.5, "patience": 1, "min_lr": 1e-5},
-        "augment": {"shift_px": 0.0, "zoom": 0.0},
-        "cnn": {"epochs": 1, "scheduler": "none", "rotate": False},
-    }  # fmt: skip
-    settings_from_config(config_training, config_training["cnn"], "cnn")  # the same keys the workflow's config has
-    models = {"head": "tree", "resnet18": {"stem_stride": 2}, "cnn": {k: v for k, v in SMALL_CNN.items() if k in (
-        "channels", "kernel_size", "fc", "dropout")}}  # fmt: skip
+    small = {k: v for k, v in SMALL_CNN.items() if k in ("channels", "kernel_size", "fc", "dropout")}
+    overrides = {"models": {"cnn": small}, "training": {"bn_recalibration_images": 64, "cnn": {"epochs": 1}}}
     (tmp_path / "best_setting.json").write_text(json.dumps({"overrides": {"fc": [32]}}))
-    out = {name: tmp_path / name for name in ("model.pt", "history.csv", "valid.parquet", "metrics.json")}
-    command = [
-        sys.executable, str(Path(__file__).resolve().parents[1] / "scripts" / "train.py"),
-        "--train-index", str(labelled_set["index"]), "--train-summary", str(labelled_set["summary"]),
-        "--split", str(labelled_set["split"]), "--best-setting", str(tmp_path / "best_setting.json"),
-        "--model", "cnn", "--checkpoint", str(tmp_path / "checkpoint.pt"), "--models", json.dumps(models),
-        "--training", json.dumps(config_training), "--model-pt", str(out["model.pt"]),
-        "--history", str(out["history.csv"]), "--valid-predictions", str(out["valid.parquet"]),
-        "--metrics", str(out["metrics.json"]), "--threads", "1",
-    ]  # fmt: skip
-    subprocess.run(command, check=True, capture_output=True)
+    out = {name: tmp_path / "cnn" / name for name in ("model.pt", "history.csv", "valid.parquet", "metrics.json")}
+    run_script(
+        "train.py", "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
+        "--best-setting", str(tmp_path / "best_setting.json"), "--model", "cnn",
+        "--model-pt", str(out["model.pt"]), "--history", str(out["history.csv"]),
+        "--validation-predictions", str(out["valid.parquet"]), "--metrics", str(out["metrics.json"]),
+        "--threads", "1", *config_overlay(tmp_path / "small.yaml", overrides),
+    )  # fmt: skip
 
     history = pd.read_csv(out["history.csv"])
     assert list(history.columns) == ["images_seen", "epoch", "train_rmse", "validation_rmse", "lr", "wall_seconds"]
     metrics = json.loads(out["metrics.json"].read_text())
-    assert metrics["model"] == "cnn" and metrics["model_spec"]["fc"] == [32]
+    assert metrics["model"] == "cnn" and metrics["model_spec"]["fc"] == [32] and metrics["epochs"] == 1
     assert metrics["validation_rmse"] == pytest.approx(history["validation_rmse"].min())
     predictions = pd.read_parquet(out["valid.parquet"])
     assert list(predictions.columns) == [ID_COLUMN, *LABEL_COLUMNS]
     split = pd.read_parquet(labelled_set["split"])
     assert set(predictions[ID_COLUMN]) == set(split.loc[split["subset"] == "validation", ID_COLUMN])
     assert np.abs(question_residuals(predictions[list(LABEL_COLUMNS)].to_numpy())).max() < 1e-5  # tree head
-    model, checkpoint = load_model(out["model.pt"])
-    assert checkpoint["geometry"] == GEOMETRY_DICT and metrics["n_parameters"] == sum(
-        p.numel() for p in model.parameters()
-    )
-    assert (tmp_path / "checkpoint.pt").exists()
+    model, saved = load_model(out["model.pt"])
+    assert saved.geometry == GEOMETRY and metrics["n_parameters"] == sum(p.numel() for p in model.parameters())
+    assert (tmp_path / "cnn" / "checkpoint.pt").exists()
+
+
+def test_a_job_gets_only_its_slice_of_the_training_config():
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
+    edited = json.loads(json.dumps(config))
+    edited["training"]["best"]["scheduler"] = "none"
+    edited["models"]["resnet18"]["stem_stride"] = 1
+    for name, wildcards, changes in (
+        ("cross_validation", {}, False),
+        ("train", {"model": "cnn"}, False),
+        ("train", {"model": "resnet18"}, True),
+        ("train", {"model": "best"}, True),
+    ):
+        cut = SLICES[name].cut
+        assert (cut(config, wildcards) != cut(edited, wildcards)) == changes, (name, wildcards)
+    job = SLICES["train"].typed(SLICES["train"].cut(config, {"model": "best"}))
+    assert job.training.epochs_for("cnn") == config["training"]["best"]["epochs"]["cnn"]
