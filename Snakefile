@@ -2,6 +2,7 @@
 # Run: snakemake --cores all   (see README.md; outputs land in results/)
 import os
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -11,6 +12,13 @@ configfile: "config.yaml"
 
 
 validate(config, "schemas/config.schema.yaml")
+
+
+# A missing input must stop the run even when every output exists already (Snakemake checks inputs only of the
+# jobs it runs, so a finished run would otherwise report "Nothing to be done").
+for key in ("train_images", "train_labels", "test_images"):
+    if not os.path.exists(config[key]):
+        raise WorkflowError(f"config {key}: {config[key]!r}: no such file or directory")
 
 
 report: "report/workflow.rst"
@@ -26,6 +34,12 @@ os.environ.update(
 
 
 include: "rules/common.smk"
+
+
+onsuccess:
+    from gzmorph.summary import summary_lines
+
+    print("\n".join(["", "Results of this run:", *summary_lines("results")]))
 
 
 rule all:
