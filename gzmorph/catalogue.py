@@ -1,4 +1,5 @@
-"""The prediction catalogue: GalaxyID plus the 37 vote fractions, as Parquet or as the Kaggle submission CSV.
+"""The prediction catalogue: GalaxyID plus the 37 vote fractions (and, in Parquet, their per-galaxy spread), or the
+Kaggle submission CSV.
 
 Written frame by frame as predictions arrive, to a temporary file renamed into place at the end, so memory stays flat
 and an interrupted run never leaves a truncated catalogue under the final name. Needs no deep-learning framework.
@@ -16,16 +17,31 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from gzmorph.io import atomic_path
-from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, N_LABELS
+from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS, N_LABELS
 
 log = logging.getLogger(__name__)
 
 
-def catalogue_frame(ids: np.ndarray, predictions: np.ndarray) -> pd.DataFrame:
-    """GalaxyID (uint64) plus the 37 predicted columns (float32), in Kaggle column order."""
+SPREAD_COLUMNS: tuple[str, ...] = tuple(f"{c}_std" for c in LABEL_COLUMNS)
+
+
+def catalogue_frame(ids: np.ndarray, predictions: np.ndarray, spread: np.ndarray | None = None) -> pd.DataFrame:
+    """GalaxyID (uint64) plus the 37 predicted columns (float32), in Kaggle column order; with ``spread``, the
+    per-galaxy standard deviation of each prediction follows as ``<column>_std``."""
     frame = pd.DataFrame(np.asarray(predictions, dtype=np.float32).reshape(-1, N_LABELS), columns=list(LABEL_COLUMNS))
     frame.insert(0, ID_COLUMN, np.asarray(ids, dtype=np.uint64))
+    if spread is not None:
+        spread_frame = pd.DataFrame(np.asarray(spread, dtype=np.float32), columns=list(SPREAD_COLUMNS))
+        frame = pd.concat([frame, spread_frame], axis=1)
     return frame
+
+
+def kaggle_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The Kaggle submission columns of a catalogue frame (GalaxyID and the 37 vote fractions), in order."""
+    missing = [c for c in KAGGLE_HEADER if c not in frame.columns]
+    if missing:
+        raise ValueError(f"catalogue lacks the columns {missing}")
+    return frame[list(KAGGLE_HEADER)]
 
 
 def output_format(path: str | os.PathLike) -> str:
@@ -37,14 +53,17 @@ def output_format(path: str | os.PathLike) -> str:
 
 
 def write_catalogue(frames: Iterable[pd.DataFrame], path: str | os.PathLike) -> int:
-    """Append catalogue frames to ``path`` (.csv with the Kaggle header, or .parquet); returns the row count."""
+    """Append catalogue frames to ``path`` (.parquet with every column, or .csv in the Kaggle submission format:
+    GalaxyID and the 37 vote fractions); returns the row count."""
     kind = output_format(path)
     rows, started = 0, time.perf_counter()
     with atomic_path(path) as partial:
         writer = None
         for frame in frames:
             if kind == "csv":
-                frame.to_csv(partial, mode="a" if rows else "w", header=not rows, index=False, float_format="%.6f")
+                kaggle_columns(frame).to_csv(
+                    partial, mode="a" if rows else "w", header=not rows, index=False, float_format="%.6f"
+                )
             else:
                 table = pa.Table.from_pandas(frame, preserve_index=False)
                 writer = writer or pq.ParquetWriter(partial, table.schema)

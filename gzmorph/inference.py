@@ -62,20 +62,38 @@ def predict(
     batch_size: int = 256,
 ) -> np.ndarray:
     """Vote fractions (N, 37) float32 for uint8 fields (N, F, F, 3): the central ``size`` pixels, in eval mode,
-    averaged over the first ``tta`` dihedral transforms. The model's train/eval mode is restored afterwards."""
+    averaged over the first ``tta`` dihedral transforms."""
+    return predict_with_spread(model, fields, size, device, tta, batch_size)[0]
+
+
+@torch.no_grad()
+def predict_with_spread(
+    model: nn.Module,
+    fields: np.ndarray | torch.Tensor,
+    size: int,
+    device: torch.device | str,
+    tta: int = 1,
+    batch_size: int = 256,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The TTA-averaged vote fractions (N, 37) and their standard deviation over the ``tta`` views (zero for
+    ``tta=1``), a per-galaxy uncertainty of the prediction. The model's train/eval mode is restored afterwards."""
     tta, device = check_tta(tta), torch.device(device)
     was_training = model.training
     model.eval()
-    out = []
+    means, spreads = [], []
     for start in range(0, len(fields), batch_size):
         view = to_device_batch(fields[start : start + batch_size], device, size, rotate=False)
         with autocast(device):
-            total = model(view).float()
-            for index in range(1, tta):
-                total = total + model(dihedral(view, index)).float()
-        out.append((total / tta).cpu())
+            views = [model(dihedral(view, index)).float() for index in range(tta)]
+        total = views[0]
+        for other in views[1:]:
+            total = total + other
+        means.append((total / tta).cpu())
+        spreads.append(torch.stack(views).std(dim=0, correction=0).cpu())
     model.train(was_training)
-    return torch.cat(out).numpy() if out else np.empty((0, N_LABELS), dtype=np.float32)
+    if not means:
+        return np.empty((0, N_LABELS), dtype=np.float32), np.empty((0, N_LABELS), dtype=np.float32)
+    return torch.cat(means).numpy(), torch.cat(spreads).numpy()
 
 
 def predict_shards(
@@ -86,13 +104,14 @@ def predict_shards(
     batch_size: int = 256,
     positions: np.ndarray | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Catalogue rows, one frame per batch, for ``positions`` of a ShardSet (default: all, in index order)."""
+    """Catalogue rows with their TTA spread, one frame per batch, for ``positions`` of a ShardSet (default: all, in
+    index order)."""
     positions = np.arange(len(shard_set)) if positions is None else np.asarray(positions, dtype=np.int64)
     size = shard_set.geometry.size
     with tqdm(total=len(positions), desc="predict", unit="img", mininterval=2.0) as bar:
         for start in range(0, len(positions), batch_size):
             batch = shard_set.batch(positions[start : start + batch_size])
-            yield catalogue_frame(batch.ids, predict(model, batch.images, size, device, tta, batch_size))
+            yield catalogue_frame(batch.ids, *predict_with_spread(model, batch.images, size, device, tta, batch_size))
             bar.update(len(batch.ids))
 
 
@@ -133,10 +152,11 @@ def predict_images(
     batch_size: int = 256,
     workers: int = 1,
 ) -> Iterator[pd.DataFrame]:
-    """Catalogue rows, one frame per batch, for every <GalaxyID>.jpg in an archive or directory (archive order)."""
+    """Catalogue rows with their TTA spread, one frame per batch, for every <GalaxyID>.jpg in an archive or directory
+    (archive order)."""
     with tqdm(desc="predict", unit="img", mininterval=2.0) as bar:
         for ids, fields in decoded_batches(source, geometry, batch_size, workers):
-            yield catalogue_frame(ids, predict(model, fields, geometry.size, device, tta, batch_size))
+            yield catalogue_frame(ids, *predict_with_spread(model, fields, geometry.size, device, tta, batch_size))
             bar.update(len(ids))
 
 

@@ -22,7 +22,9 @@ def summary_lines(results: str | Path = "results") -> list[str]:
         lines.append(f"mean-label baseline: validation RMSE {baseline['validation_rmse']:.4f}")
     best = _read(results / "models" / "best.json")
     if best:
-        lines.append(f"best model: {best['model']} ({best['architecture']}), validation RMSE {best['validation_rmse']:.4f}")
+        lines.append(
+            f"best model: {best['model']} ({best['architecture']}), validation RMSE {best['validation_rmse']:.4f}"
+        )
     tta = _read(results / "tables" / "tta_effect.json")
     if tta:
         lines.append(f"  with {tta['tta']}-fold test-time augmentation: RMSE {tta['rmse_with_tta']:.4f}")

@@ -1,4 +1,5 @@
-"""Gather the prediction chunks into one catalogue: Parquet and CSV in the Kaggle submission format."""
+"""Gather the prediction chunks into one catalogue: Parquet (with the per-galaxy spread of every prediction) and CSV
+in the Kaggle submission format."""
 
 import json
 import logging
@@ -32,8 +33,8 @@ def main(args) -> None:
 def chunk_frames(paths: list[str]):
     for path in paths:
         frame = pd.read_parquet(path)
-        if tuple(frame.columns) != KAGGLE_HEADER:
-            raise ValueError(f"{path}: columns are not GalaxyID,Class1.1,...,Class11.6")
+        if tuple(frame.columns[: len(KAGGLE_HEADER)]) != KAGGLE_HEADER:
+            raise ValueError(f"{path}: columns do not start with GalaxyID,Class1.1,...,Class11.6")
         yield frame
 
 

@@ -14,14 +14,23 @@ from PIL import Image
 from torch import nn
 
 from gzmorph import checkpoint as checkpoints
-from gzmorph.catalogue import catalogue_frame, write_catalogue
+from gzmorph.archives import DataError
+from gzmorph.catalogue import SPREAD_COLUMNS, catalogue_frame, write_catalogue
 from gzmorph.checkpoint import Checkpoint
 from gzmorph.geometry import Geometry, decode_field
-from gzmorph.inference import DIHEDRAL, check_tta, dihedral, predict, predict_images, predict_shards
+from gzmorph.inference import (
+    DIHEDRAL,
+    check_tta,
+    dihedral,
+    predict,
+    predict_images,
+    predict_shards,
+    predict_with_spread,
+)
 from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS
 from gzmorph.models import build_model, load_model
 from gzmorph.shards import ShardSet, ShardWriter
-from tests.scripts import config_overlay, run_script
+from tests.scripts import CONFIG, config_overlay, run_script
 
 ROOT = Path(__file__).resolve().parents[1]
 GEOMETRY = Geometry(crop_px=212, size=16)
@@ -81,8 +90,9 @@ def test_predict_script_writes_kaggle_csv_and_parquet_with_exact_ids(checkpoint,
         assert tuple(f.readline().strip().split(",")) == KAGGLE_HEADER
     csv = pd.read_csv(tmp_path / "c.csv")
     parquet = pd.read_parquet(tmp_path / "c.parquet")
+    assert tuple(csv.columns) == KAGGLE_HEADER and tuple(parquet.columns) == (*KAGGLE_HEADER, *SPREAD_COLUMNS)
+    assert (parquet[list(SPREAD_COLUMNS)].to_numpy() == 0).all()  # one view: no spread
     for table in (csv, parquet):
-        assert tuple(table.columns) == KAGGLE_HEADER
         assert sorted(table[ID_COLUMN].astype(np.int64)) == sorted(IDS)
         values = table[list(LABEL_COLUMNS)].to_numpy()
         assert np.all((values >= 0) & (values <= 1))
@@ -148,8 +158,11 @@ def test_tta_leaves_invariant_model_unchanged_and_averages_exactly():
     view = fields[:, 4:20, 4:20, :].astype(np.float64) / 255
     corners = [view[:, 0, 0], view[:, 0, -1], view[:, -1, -1], view[:, -1, 0]]  # the 4 corners: all 8 transforms
     expected = np.mean([c.mean(axis=1) for c in corners], axis=0)  # each corner reached by one rotation and one flip
-    got = predict(CornerPixel(), fields, 16, "cpu", 8)[:, 0]
-    np.testing.assert_allclose(got, expected, atol=1e-6)
+    got, spread = predict_with_spread(CornerPixel(), fields, 16, "cpu", 8)
+    np.testing.assert_allclose(got[:, 0], expected, atol=1e-6)
+    corner_values = np.array([c.mean(axis=1) for c in corners])  # each of the 4 reached by 2 of the 8 views
+    np.testing.assert_allclose(spread[:, 0], corner_values.std(axis=0), atol=1e-6)
+    got = got[:, 0]
     assert not np.allclose(got, predict(CornerPixel(), fields, 16, "cpu", 1)[:, 0])
     for bad in (0, 9):
         with pytest.raises(ValueError, match="tta"):
@@ -186,6 +199,7 @@ def test_scatter_gather_scripts_reproduce_one_pass(checkpoint, jpeg_dir, tmp_pat
     one_pass = pd.concat(list(predict_shards(model, ShardSet.of_index(index), "cpu", tta=2)))
     pd.testing.assert_frame_equal(gathered.reset_index(drop=True), one_pass.reset_index(drop=True), atol=1e-6)
     assert tuple(pd.read_csv(f"{out}.csv").columns) == KAGGLE_HEADER
+    assert gathered[list(SPREAD_COLUMNS)].to_numpy().max() > 0  # two views disagree somewhere
 
 
 def test_interrupted_catalogue_leaves_no_file(tmp_path):
@@ -209,3 +223,12 @@ def test_an_undecodable_jpeg_is_skipped_and_named(checkpoint, jpeg_dir, tmp_path
         rows = pd.concat(list(predict_images(model, folder, GEOMETRY, "cpu", batch_size=3, workers=workers)))
     assert sorted(rows[ID_COLUMN]) == sorted(IDS)
     assert "999.jpg, which cannot be decoded" in caplog.text
+
+
+def test_predicting_an_empty_folder_fails_naming_it(checkpoint, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "README.txt").write_text("no images here")
+    with pytest.raises(DataError, match="empty: no <GalaxyID>.jpg image"):
+        run_script("predict.py", "--model", str(checkpoint), "--images", str(tmp_path / "empty"),
+                   "--out", str(tmp_path / "c.csv"), "--configfile", str(CONFIG))  # fmt: skip
+    assert not (tmp_path / "c.csv").exists()
