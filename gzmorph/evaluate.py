@@ -1,11 +1,12 @@
-"""The numbers behind the evaluation figures: predictions lined up with labelled galaxies, per-label RMSE against
-the mean baseline, and the most extreme galaxies of a label."""
+"""The numbers behind the evaluation tables and figures: predictions lined up with labelled galaxies, RMSE with its
+bootstrap interval, per label and against the mean baseline, how well the merger vote ranks true mergers, whether
+the predicted spread tracks the error, and the most extreme galaxies of a label."""
 
 import numpy as np
 import pandas as pd
 
-from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, display_name
-from gzmorph.metrics import rmse_per_label
+from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN, display_name
+from gzmorph.metrics import rmse, rmse_per_label, roc_auc
 
 
 def top_positions(values: np.ndarray, n: int) -> np.ndarray:
@@ -36,3 +37,73 @@ def per_label_table(true: np.ndarray, predicted: np.ndarray, train_mean: np.ndar
             "n_validation": len(true),
         }
     )
+
+
+def bootstrap_rmse_interval(
+    true: np.ndarray, predicted: np.ndarray, resamples: int = 1000, confidence: float = 0.68, seed: int = 0
+) -> tuple[float, float]:
+    """Central ``confidence`` interval of the RMSE over bootstrap resamples of the galaxies."""
+    per_galaxy = np.mean((np.asarray(true, np.float64) - np.asarray(predicted, np.float64)) ** 2, axis=1)
+    rows = np.random.default_rng(seed).integers(0, len(per_galaxy), (resamples, len(per_galaxy)))
+    samples = np.sqrt(per_galaxy[rows].mean(axis=1))
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(samples, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def test_scores(
+    true: np.ndarray, predictions: dict[tuple[str, int], np.ndarray], train_mean: np.ndarray, true_threshold: float
+) -> pd.DataFrame:
+    """One row per (model, views): RMSE over the 37 labels with its 68 % bootstrap interval, the merger column's
+    RMSE next to the mean baseline's, and the ROC AUC of the predicted merger vote for true mergers."""
+    merger = LABEL_COLUMNS.index(MERGER_COLUMN)
+    is_merger = true[:, merger] >= true_threshold
+    rows = []
+    for (model, views), predicted in predictions.items():
+        low, high = bootstrap_rmse_interval(true, predicted)
+        rows.append(
+            {
+                "model": model,
+                "tta_views": views,
+                "rmse": rmse(true, predicted),
+                "rmse_low68": low,
+                "rmse_high68": high,
+                "merger_rmse": rmse(true[:, merger], predicted[:, merger]),
+                "merger_rmse_mean_baseline": rmse(true[:, merger], np.full(len(true), train_mean[merger])),
+                "merger_auc": roc_auc(predicted[:, merger], is_merger),
+                "n_galaxies": len(true),
+                "n_true_mergers": int(is_merger.sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def per_label_rmse(true: np.ndarray, predictions: dict[tuple[str, int], np.ndarray], train_mean: np.ndarray):
+    """Per label: the mean baseline's RMSE and every (model, views) RMSE, one column each."""
+    table = pd.DataFrame({"column": LABEL_COLUMNS, "name": [display_name(c) for c in LABEL_COLUMNS]})
+    table["rmse_mean_baseline"] = rmse_per_label(true, np.broadcast_to(train_mean, true.shape))
+    for (model, views), predicted in predictions.items():
+        table[f"rmse_{model}_tta{views}"] = rmse_per_label(true, predicted)
+    table["n_galaxies"] = len(true)
+    return table
+
+
+def spread_error_bins(true: np.ndarray, predicted: np.ndarray, spread: np.ndarray, n_bins: int = 10) -> pd.DataFrame:
+    """Every (galaxy, label) prediction binned by its predicted spread (equal-count bins of the non-zero spreads):
+    mean spread, RMS error and count per bin. An honest uncertainty has the RMS error grow with the spread."""
+    error, spread = (np.asarray(predicted) - np.asarray(true)).ravel(), np.asarray(spread).ravel()
+    edges = np.unique(np.quantile(spread, np.linspace(0, 1, n_bins + 1)))
+    which = np.clip(np.searchsorted(edges, spread, side="right") - 1, 0, len(edges) - 2)
+    rows = []
+    for k in range(len(edges) - 1):
+        chosen = which == k
+        rows.append(
+            {
+                "spread_low": edges[k],
+                "spread_high": edges[k + 1],
+                "mean_spread": float(spread[chosen].mean()),
+                "rms_error": float(np.sqrt(np.mean(error[chosen] ** 2))),
+                "n_predictions": int(chosen.sum()),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -63,6 +63,11 @@ class Split:
 
 
 @dataclass(frozen=True)
+class MergerDefinition:
+    true_threshold: float  # a labelled galaxy is a true merger when its volunteer Class8.6 is at least this
+
+
+@dataclass(frozen=True)
 class Predict:
     batch_size: int
     tta: int
@@ -205,6 +210,10 @@ SLICES: dict[str, Slice] = {
         lambda d: CrossValidationJob(
             _typed_models(d["models"]), from_dict(TrainSettings, d["training"]), from_dict(CrossValidation, d["cv"])
         ),
+    ),
+    "merger_definition": Slice(
+        lambda config, wildcards: {"true_threshold": config["mergers"]["true_threshold"]},
+        lambda d: from_dict(MergerDefinition, d),
     ),
     "mergers": Slice(_section("mergers"), dict),
 }

@@ -5,7 +5,7 @@ import pandas as pd
 
 from gzmorph.labels import ID_COLUMN
 
-TRAIN, VALIDATION = "train", "validation"
+TRAIN, VALIDATION, TEST = "train", "validation", "test"
 
 
 def random_split(ids: np.ndarray, validation_fraction: float, seed: int) -> pd.DataFrame:
