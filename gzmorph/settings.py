@@ -58,6 +58,8 @@ class Preprocess:
 
 @dataclass(frozen=True)
 class Split:
+    test_fraction: float
+    test_seed: int
     validation_fraction: float
     seed: int
 
