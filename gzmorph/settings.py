@@ -140,6 +140,7 @@ class Models:
     head: str
     resnet18: dict | None = None
     cnn: dict | None = None
+    prefer_on_tie: str | None = None  # the best model's architecture when the two are tied
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,10 @@ def _models(config: dict, architectures: tuple[str, ...]) -> dict:
     return {"head": config["models"]["head"], **{a: config["models"][a] for a in architectures}}
 
 
+def _best_models(config: dict) -> dict:
+    return {**_models(config, ARCHITECTURES), "prefer_on_tie": config["models"]["prefer_on_tie"]}
+
+
 def _shared_training(config: dict) -> dict:
     return {k: v for k, v in config["training"].items() if k not in RUN_KEYS}
 
@@ -166,7 +171,7 @@ def _shared_training(config: dict) -> dict:
 def _train_job(config: dict, wildcards: Mapping[str, str]) -> dict:
     model = wildcards["model"]
     return {
-        "models": _models(config, ARCHITECTURES if model == "best" else (model,)),
+        "models": _best_models(config) if model == "best" else _models(config, (model,)),
         "training": {**_shared_training(config), **config["training"][model]},
     }
 

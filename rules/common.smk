@@ -72,8 +72,9 @@ def train_inputs(wildcards):
     if wildcards.model == "cnn":
         inputs["best_setting"] = "results/models/cv/best_setting.json"
     if wildcards.model == "best":  # their metrics.json hold the model specs
-        inputs["candidates"] = [
-            "results/models/resnet18/metrics.json",
-            "results/models/cnn/metrics.json",
+        candidates = ["resnet18", "cnn"]
+        inputs["candidates"] = [f"results/models/{m}/metrics.json" for m in candidates]
+        inputs["candidate_predictions"] = [
+            f"results/models/{m}/validation_predictions.parquet" for m in candidates
         ]
     return inputs
