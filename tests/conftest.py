@@ -10,6 +10,7 @@ from PIL import Image
 
 from gzmorph.geometry import Geometry
 from gzmorph.ingest import ingest
+from gzmorph.io import write_json
 from gzmorph.preprocess import preprocess
 from gzmorph.shards import ShardSet
 
@@ -28,11 +29,13 @@ def jpeg_bytes(array: np.ndarray, quality: int = 95) -> bytes:
 
 @pytest.fixture(scope="session")
 def sample_train_set(tmp_path_factory) -> ShardSet:
-    """The shipped labelled sample, preprocessed with the default geometry into shards of 128 images."""
+    """The shipped labelled sample, preprocessed with the default geometry into shards of 128 images, with the
+    index and summary.json beside them as the preprocess rule writes them."""
     out = tmp_path_factory.mktemp("sample_train")
     members = ingest(str(SAMPLE_TRAIN_IMAGES), str(SAMPLE_TRAIN_LABELS))
-    index, _, _ = preprocess(members, str(SAMPLE_TRAIN_IMAGES), str(out), Geometry(212, 48), 128, 1, 0.0)
+    index, _, summary = preprocess(members, str(SAMPLE_TRAIN_IMAGES), str(out), Geometry(212, 48), 128, 1, 0.0)
     index.to_parquet(out / "index.parquet")
+    write_json(summary, out / "summary.json")
     return ShardSet(out)
 
 
