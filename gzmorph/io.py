@@ -32,10 +32,12 @@ def write_text(text: str, path: str | os.PathLike) -> None:
         tmp.write_text(text)
 
 
-def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Parquet or CSV by suffix."""
+def write_table(table: pd.DataFrame, path: str | os.PathLike, float_format: str | None = None) -> None:
+    """Parquet or CSV by suffix, without the index; ``float_format`` (e.g. "%.4f") rounds the floats of a CSV."""
     with atomic_path(path) as tmp:
         if Path(path).suffix == ".parquet":
+            if float_format is not None:
+                raise ValueError(f"{path}: float_format applies to CSV tables only")
             table.to_parquet(tmp, index=False)
         else:
-            table.to_csv(tmp, index=False)
+            table.to_csv(tmp, index=False, float_format=float_format)

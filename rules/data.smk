@@ -1,4 +1,6 @@
-# Raw archives -> checked member tables -> uint8 NPY shards + Parquet index -> split -> mean baseline.
+# The data products: each raw archive ({imageset}: train or test) is checked into a table of members, then decoded
+# into uint8 NPY shards with a Parquet index and a summary.json (its geometry, read by every later step); the
+# labelled set is split into train and validation subsets, and the mean-label baseline is scored on both.
 
 
 rule ingest:
@@ -41,19 +43,17 @@ rule preprocess:
         mem_mb=4000,
         runtime=120,
     params:
-        crop_px=config["preprocess"]["crop_px"],
-        size=config["preprocess"]["size"],
-        shard_size=config["preprocess"]["shard_size"],
-        max_reject_fraction=config["ingest"]["max_reject_fraction"],
+        preprocess=config_slice("preprocess"),
+        ingest=config_slice("ingest"),
     script:
         "../scripts/preprocess.py"
 
 
 rule split:
     input:
-        index="results/data/train/index.parquet",
+        train_index="results/data/train/index.parquet",
     output:
-        split="results/data/split.parquet",
+        split_table="results/data/split.parquet",
     log:
         log="results/logs/split.log",
     benchmark:
@@ -65,18 +65,17 @@ rule split:
         mem_mb=1000,
         runtime=10,
     params:
-        validation_fraction=config["split"]["validation_fraction"],
-        seed=config["split"]["seed"],
+        split=config_slice("split"),
     script:
         "../scripts/split.py"
 
 
 rule baseline:
     input:
-        index="results/data/train/index.parquet",
+        train_index="results/data/train/index.parquet",
         split="results/data/split.parquet",
     output:
-        metrics=report(
+        baseline=report(
             "results/baseline/mean.json",
             caption="../report/baseline.rst",
             category="Baselines",

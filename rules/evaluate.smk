@@ -1,5 +1,6 @@
-# Evaluation figures and tables (issue 3): one rule per figure. Inputs come from rules/models.smk (training history
-# and validation predictions of each model) and rules/data.smk (labels, split, mean baseline).
+# Evaluation figures and tables: one rule per figure. Inputs come from rules/models.smk (the training history of each
+# model, the chosen model and its validation predictions) and rules/data.smk (labelled shard set, split, mean
+# baseline); the network view shown is the labelled shard set's own geometry.
 
 
 rule evaluate_validation_curves:
@@ -22,15 +23,13 @@ rule evaluate_validation_curves:
     resources:
         mem_mb=500,
         runtime=5,
-    params:
-        models=MODEL_NAMES,
     script:
         "../scripts/evaluate_validation_curves.py"
 
 
 rule evaluate_true_vs_predicted:
     input:
-        predictions="results/models/best_valid_predictions.parquet",
+        predictions="results/models/best_validation_predictions.parquet",
         choice="results/models/best.json",
         train_index="results/data/train/index.parquet",
         split="results/data/split.parquet",
@@ -61,7 +60,7 @@ rule evaluate_true_vs_predicted:
 
 rule evaluate_extremes:
     input:
-        predictions="results/models/best_valid_predictions.parquet",
+        predictions="results/models/best_validation_predictions.parquet",
         choice="results/models/best.json",
         train_index="results/data/train/index.parquet",
         split="results/data/split.parquet",
@@ -82,8 +81,6 @@ rule evaluate_extremes:
         mem_mb=1000,
         runtime=10,
     params:
-        columns=config["evaluate"]["extreme_columns"],
-        n_extremes=config["evaluate"]["n_extremes"],
-        size=config["preprocess"]["size"],
+        evaluate=config_slice("evaluate"),
     script:
         "../scripts/evaluate_extremes.py"

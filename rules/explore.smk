@@ -1,6 +1,6 @@
-# Exploration figures and tables (issue 2, "Explore" and the figure of "Split"): one rule per output, so each can
-# be rebuilt by naming its file. All read the labelled shard set; the downsizing figure and the memory estimate
-# also read the first image(s) of the raw archive.
+# Exploration figures and tables, and the figure comparing the train and validation subsets: one rule per output,
+# so each can be rebuilt by naming its file. All read the labelled shard set (its geometry from its summary.json);
+# the downsizing figure and the memory estimate also read the first image(s) of the raw archive.
 
 
 rule explore_random_images:
@@ -23,10 +23,7 @@ rule explore_random_images:
         mem_mb=1000,
         runtime=10,
     params:
-        n_images=config["explore"]["n_random_images"],
-        seed=config["explore"]["seed"],
-        size=config["preprocess"]["size"],
-        crop_px=config["preprocess"]["crop_px"],
+        explore=config_slice("explore"),
     script:
         "../scripts/explore_random_images.py"
 
@@ -51,7 +48,7 @@ rule explore_label_histograms:
         mem_mb=1000,
         runtime=10,
     params:
-        bins=config["explore"]["histogram_bins"],
+        explore=config_slice("explore"),
     script:
         "../scripts/explore_label_histograms.py"
 
@@ -75,9 +72,6 @@ rule explore_prototypes:
     resources:
         mem_mb=1000,
         runtime=10,
-    params:
-        size=config["preprocess"]["size"],
-        crop_px=config["preprocess"]["crop_px"],
     script:
         "../scripts/explore_prototypes.py"
 
@@ -136,9 +130,7 @@ rule explore_downsizing:
         mem_mb=1000,
         runtime=10,
     params:
-        n_examples=config["explore"]["n_downsizing_examples"],
-        size=config["preprocess"]["size"],
-        crop_px=config["preprocess"]["crop_px"],
+        explore=config_slice("explore"),
     script:
         "../scripts/explore_downsizing.py"
 
@@ -163,8 +155,6 @@ rule explore_memory:
     resources:
         mem_mb=500,
         runtime=5,
-    params:
-        size=config["preprocess"]["size"],
     script:
         "../scripts/explore_memory.py"
 
@@ -195,6 +185,6 @@ rule split_figure:
         mem_mb=1000,
         runtime=10,
     params:
-        bins=config["explore"]["histogram_bins"],
+        explore=config_slice("explore"),
     script:
         "../scripts/split_figure.py"

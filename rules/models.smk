@@ -1,5 +1,5 @@
-# Models: cross-validate the custom-CNN settings, train resnet18, cnn and best ({model}), draw each training curve,
-# count parameters and publish the chosen model at results/models/best.pt. A train job that is
+# Models: cross-validate the custom-CNN settings, train resnet18, cnn and best ({model}), draw each
+# training curve, count parameters and publish the chosen model at results/models/best.pt. A train job that is
 # stopped resumes from results/models/{model}/checkpoint.pt (deliberately not an output: Snakemake deletes the
 # outputs of failed jobs, and the checkpoint must outlive one).
 
@@ -80,8 +80,6 @@ rule training_curve:
     resources:
         mem_mb=1000,
         runtime=10,
-    params:
-        model="{model}",
     script:
         "../scripts/training_curve.py"
 
@@ -90,8 +88,9 @@ rule publish_best:
     input:
         models=expand("results/models/{model}/model.pt", model=MODEL_NAMES),
         metrics=expand("results/models/{model}/metrics.json", model=MODEL_NAMES),
-        predictions=expand(
-            "results/models/{model}/valid_predictions.parquet", model=MODEL_NAMES
+        validation_predictions=expand(
+            "results/models/{model}/validation_predictions.parquet",
+            model=MODEL_NAMES,
         ),
     output:
         best="results/models/best.pt",
@@ -100,7 +99,7 @@ rule publish_best:
             caption="../report/best_choice.rst",
             category="Models",
         ),
-        best_predictions="results/models/best_valid_predictions.parquet",
+        best_validation_predictions="results/models/best_validation_predictions.parquet",
     log:
         log="results/logs/publish_best.log",
     benchmark:
@@ -118,7 +117,7 @@ rule publish_best:
 rule count_parameters:
     input:
         models=expand("results/models/{model}/model.pt", model=MODEL_NAMES),
-        train_summary="results/data/train/summary.json",
+        train_summary=TRAIN_DATA["train_summary"],
         split=TRAIN_DATA["split"],
     output:
         table=report(
@@ -136,7 +135,5 @@ rule count_parameters:
     resources:
         mem_mb=2000,
         runtime=10,
-    params:
-        names=MODEL_NAMES,
     script:
         "../scripts/count_parameters.py"

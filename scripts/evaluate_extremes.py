@@ -1,55 +1,71 @@
-"""Figure: for chosen labels, the validation galaxies with the highest true and the highest predicted values."""
+"""Figure: for chosen labels (the evaluate section of the config), the validation galaxies with the highest true and
+the highest predicted values, shown as the network sees them (the geometry of the labelled shard set).
 
-import argparse
+    python scripts/evaluate_extremes.py --predictions results/models/best_validation_predictions.parquet \
+        --choice results/models/best.json --train-index results/data/train/index.parquet \
+        --split results/data/split.parquet --figure results/figures/evaluate/extremes.png
+"""
+
 import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from gzmorph.plots import extremes_figure
 
-from gzmorph.cli import parse_args
-from gzmorph.explore import predictions_for, top_positions
+from gzmorph import cli
+from gzmorph.evaluate import predictions_for, top_positions
+from gzmorph.figures import save_figure
+from gzmorph.figures.evaluate import extremes_figure
 from gzmorph.geometry import center_crop
 from gzmorph.labels import COLUMN_INDEX
 from gzmorph.shards import ShardSet
 from gzmorph.split import VALIDATION, subset_ids
 
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--predictions", required=True, help="validation predictions Parquet (GalaxyID + 37 columns)")
-parser.add_argument("--train-index", required=True, help="index.parquet of the labelled shard set")
-parser.add_argument("--split", required=True, help="split.parquet (GalaxyID, subset)")
-parser.add_argument("--choice", required=True, help="best.json naming the chosen model (for the title)")
-parser.add_argument("--columns", nargs="+", required=True, help="label columns to show, e.g. Class1.1 Class8.6")
-parser.add_argument("--n-extremes", type=int, required=True, help="galaxies per label and ranking")
-parser.add_argument("--size", type=int, required=True, help="side of the network view in pixels")
-parser.add_argument("--figure", required=True, help="output PNG")
-parser.add_argument("--log")
-args = parse_args(parser, globals().get("snakemake"))
-
-unknown = [c for c in args.columns if c not in COLUMN_INDEX]
-if unknown:
-    raise SystemExit(f"unknown label columns {unknown}")
-validation = ShardSet(Path(args.train_index).parent).subset(subset_ids(pd.read_parquet(args.split), VALIDATION))
-predicted = predictions_for(validation.ids, pd.read_parquet(args.predictions), args.predictions)
+INTERFACE = cli.Interface(
+    __doc__,
+    inputs=(
+        cli.Files("predictions", "validation predictions of the chosen model (GalaxyID + 37 columns)"),
+        cli.Files("choice", "best.json naming the chosen model (for the title)"),
+        cli.TRAIN_INDEX,
+        cli.SPLIT,
+    ),
+    outputs=(cli.FIGURE,),
+    settings=("evaluate",),
+)
 
 
-def ranked(values, j):
-    positions = top_positions(values[:, j], args.n_extremes)
+def ranked(validation: ShardSet, predicted: np.ndarray, values: np.ndarray, j: int, n: int, size: int) -> dict:
+    """The ``n`` galaxies with the highest ``values[:, j]``: their network views, ids, true and predicted values."""
+    positions = top_positions(values[:, j], n)
     return {
-        "images": center_crop(validation.images(positions), args.size),
+        "images": center_crop(validation.images(positions), size),
         "ids": validation.ids[positions],
         "true": validation.labels[positions, j],
         "predicted": predicted[positions, j],
     }
 
 
-columns = [COLUMN_INDEX[c] for c in args.columns]
-figure = extremes_figure(
-    args.columns,
-    [ranked(validation.labels, j) for j in columns],
-    [ranked(predicted, j) for j in columns],
-    json.loads(Path(args.choice).read_text())["model"],
-)
-figure.savefig(args.figure, dpi=120)
-logging.info("wrote %s (%d validation galaxies, labels %s)", args.figure, len(validation), args.columns)
+def main(args) -> None:
+    names = list(args.evaluate.extreme_columns)
+    unknown = [c for c in names if c not in COLUMN_INDEX]
+    if unknown:
+        raise ValueError(f"unknown label columns {unknown}")
+    labelled = ShardSet.of_index(args.train_index)
+    validation = labelled.subset(subset_ids(pd.read_parquet(args.split), VALIDATION))
+    predicted = predictions_for(validation.ids, pd.read_parquet(args.predictions), args.predictions)
+    n, size = args.evaluate.n_extremes, labelled.geometry.size
+    columns = [COLUMN_INDEX[c] for c in names]
+    figure = extremes_figure(
+        names,
+        [ranked(validation, predicted, validation.labels, j, n, size) for j in columns],
+        [ranked(validation, predicted, predicted, j, n, size) for j in columns],
+        json.loads(Path(args.choice).read_text())["model"],
+    )
+    save_figure(figure, args.figure)
+    logging.info("wrote %s (%d validation galaxies, labels %s)", args.figure, len(validation), names)
+
+
+if __name__ == "__main__":
+    cli.run(main, INTERFACE, globals().get("snakemake"))

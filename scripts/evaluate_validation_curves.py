@@ -1,34 +1,55 @@
-"""Figure: validation RMSE against training images seen for each model, with the mean-label baseline."""
+"""Figure: validation RMSE against training images seen for each model, with the mean-label baseline.
 
-import argparse
+Each model is named by the folder of its history (results/models/<model>/history.csv).
+
+    python scripts/evaluate_validation_curves.py --histories results/models/{resnet18,cnn,best}/history.csv \
+        --baseline results/baseline/mean.json --figure results/figures/evaluate/validation_curves.png
+"""
+
 import json
 import logging
+from pathlib import Path
 
 import pandas as pd
-from gzmorph.plots import validation_curves_figure
 
-from gzmorph.cli import parse_args
+from gzmorph import cli
+from gzmorph.figures import save_figure
+from gzmorph.figures.evaluate import validation_curves_figure
 
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--histories", nargs="+", required=True, help="history.csv of each model")
-parser.add_argument("--models", nargs="+", required=True, help="model names, in the order of --histories")
-parser.add_argument("--baseline", required=True, help="mean-baseline JSON with validation_rmse")
-parser.add_argument("--figure", required=True, help="output PNG")
-parser.add_argument("--log")
-args = parse_args(parser, globals().get("snakemake"))
-
-if len(args.histories) != len(args.models):
-    raise SystemExit(f"{len(args.histories)} histories but {len(args.models)} model names")
-histories = {name: pd.read_csv(path) for name, path in zip(args.models, args.histories, strict=True)}
-for path, history in zip(args.histories, histories.values(), strict=True):
-    if not {"images_seen", "validation_rmse"} <= set(history.columns) or history.empty:
-        raise SystemExit(f"{path}: needs rows with images_seen and validation_rmse columns")
-with open(args.baseline) as f:
-    baseline = json.load(f)["validation_rmse"]
-validation_curves_figure(histories, baseline).savefig(args.figure, dpi=120)
-logging.info(
-    "wrote %s; best validation RMSE: %s; baseline %.4f",
-    args.figure,
-    {name: round(float(h["validation_rmse"].min()), 4) for name, h in histories.items()},
-    baseline,
+INTERFACE = cli.Interface(
+    __doc__,
+    inputs=(
+        cli.Files("histories", "results/models/<model>/history.csv of each model", many=True),
+        cli.BASELINE,
+    ),
+    outputs=(cli.FIGURE,),
 )
+
+
+def read_histories(paths: list[str]) -> dict[str, pd.DataFrame]:
+    """Each history by the name of its model folder; refuses a history without evaluation steps."""
+    histories = {}
+    for path in paths:
+        history = pd.read_csv(path)
+        if not {"images_seen", "validation_rmse"} <= set(history.columns) or history.empty:
+            raise ValueError(f"{path}: needs rows with images_seen and validation_rmse columns")
+        histories[Path(path).parent.name] = history
+    if len(histories) != len(paths):
+        raise ValueError(f"two histories of the same model folder among {paths}")
+    return histories
+
+
+def main(args) -> None:
+    histories = read_histories(args.histories)
+    baseline = json.loads(Path(args.baseline).read_text())["validation_rmse"]
+    save_figure(validation_curves_figure(histories, baseline), args.figure)
+    logging.info(
+        "wrote %s; best validation RMSE: %s; baseline %.4f",
+        args.figure,
+        {name: round(float(h["validation_rmse"].min()), 4) for name, h in histories.items()},
+        baseline,
+    )
+
+
+if __name__ == "__main__":
+    cli.run(main, INTERFACE, globals().get("snakemake"))

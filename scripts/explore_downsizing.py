@@ -1,44 +1,59 @@
 """Figure: a few galaxies before downsizing (the original JPEG) and after (the stored field and the network view).
 
-The originals are the first galaxies of the raw archive that are in the labelled set; reading stops there."""
+The originals are the first galaxies of the raw archive that are in the labelled set; reading stops there. The
+geometry is the shard set's own (its summary.json).
 
-import argparse
+    python scripts/explore_downsizing.py --train-images data/sample/training_images.tar.gz \
+        --train-index results/data/train/index.parquet --figure results/figures/explore/downsizing.png
+"""
+
 import io
 import logging
 from itertools import islice
-from pathlib import Path
 
 import numpy as np
-from gzmorph.plots import downsizing_figure
 from PIL import Image
 
+from gzmorph import cli
 from gzmorph.archives import iter_images
-from gzmorph.cli import parse_args
-from gzmorph.geometry import Geometry, center_crop
+from gzmorph.figures import save_figure
+from gzmorph.figures.explore import downsizing_figure
+from gzmorph.geometry import center_crop
 from gzmorph.shards import ShardSet
 
-parser = argparse.ArgumentParser(description=__doc__)
-parser.add_argument("--train-images", required=True, help="raw labelled images (.tar.gz, .tar, .zip or directory)")
-parser.add_argument("--train-index", required=True, help="index.parquet of the labelled shard set")
-parser.add_argument("--figure", required=True, help="output PNG")
-parser.add_argument("--n-examples", type=int, required=True, help="number of galaxies shown")
-parser.add_argument("--size", type=int, required=True, help="side of the network view in pixels")
-parser.add_argument("--crop-px", type=int, required=True, help="side of the network view in original pixels")
-parser.add_argument("--log")
-args = parse_args(parser, globals().get("snakemake"))
-
-shards = ShardSet(Path(args.train_index).parent)
-images = iter_images(args.train_images, wanted=set(shards.ids.tolist()))
-found = list(islice(images, args.n_examples))
-images.close()  # stop reading the archive
-if not found:
-    raise SystemExit(f"{args.train_images}: none of its images is in {args.train_index}")
-ids = np.array([gid for gid, _, _ in found], dtype=np.uint64)
-originals = [np.asarray(Image.open(io.BytesIO(data)).convert("RGB")) for _, _, data in found]
-fields = shards.subset(ids).images(np.arange(len(ids)))
-geometry = Geometry(args.crop_px, args.size)
-figure = downsizing_figure(
-    originals, fields, center_crop(fields, args.size), ids.tolist(), geometry.field_px, args.crop_px
+INTERFACE = cli.Interface(
+    __doc__,
+    inputs=(
+        cli.Files("train_images", "raw labelled images (.tar.gz, .tar, .zip or directory)"),
+        cli.TRAIN_INDEX,
+    ),
+    outputs=(cli.FIGURE,),
+    settings=("explore",),
 )
-figure.savefig(args.figure, dpi=120)
-logging.info("wrote %s (GalaxyIDs %s)", args.figure, ids.tolist())
+
+
+def first_originals(archive: str, wanted: set[int], n: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """GalaxyIDs and decoded RGB originals of the first ``n`` images of ``archive`` that are in ``wanted``."""
+    images = iter_images(archive, wanted=wanted)
+    found = list(islice(images, n))
+    images.close()  # stop reading the archive
+    ids = np.array([gid for gid, _, _ in found], dtype=np.uint64)
+    return ids, [np.asarray(Image.open(io.BytesIO(data)).convert("RGB")) for _, _, data in found]
+
+
+def main(args) -> None:
+    shards = ShardSet.of_index(args.train_index)
+    geometry = shards.geometry
+    ids, originals = first_originals(args.train_images, set(shards.ids.tolist()), args.explore.n_downsizing_examples)
+    if not len(ids):
+        raise ValueError(f"{args.train_images}: none of its images is in {args.train_index}")
+    fields = shards.subset(ids).images(np.arange(len(ids)))
+    figure = downsizing_figure(
+        originals, fields, center_crop(fields, geometry.size), ids.tolist(), geometry.field_px, geometry.crop_px
+    )
+    save_figure(figure, args.figure)
+    logging.info("wrote %s (GalaxyIDs %s)", args.figure, ids.tolist())
+
+
+if __name__ == "__main__":
+    cli.run(main, INTERFACE, globals().get("snakemake"))

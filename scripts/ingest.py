@@ -1,20 +1,32 @@
-"""Check an image archive (and its classifications CSV) and write the table of images to preprocess.
+"""Check an image archive (and, for a labelled set, its classifications CSV) and write the table of images to
+preprocess: GalaxyID, archive member and, if labelled, the 37 labels.
 
-    python scripts/ingest.py --images data/sample/training_images.tar.gz \
+    python scripts/ingest.py --imageset train --images data/sample/training_images.tar.gz \
         --labels data/sample/training_classifications.csv --members results/data/train/members.parquet
 """
 
-import argparse
+import logging
 
-from gzmorph.cli import parse_args
+from gzmorph import cli
 from gzmorph.ingest import ingest
 from gzmorph.io import write_table
 
-parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--images", required=True, help=".tar.gz, .tar, .zip or directory of <GalaxyID>.jpg")
-parser.add_argument("--labels", help="Kaggle classifications CSV; omit for an unlabelled set")
-parser.add_argument("--members", required=True, help="output Parquet: GalaxyID, member [, 37 labels]")
-parser.add_argument("--log", help="log file")
-args = parse_args(parser, globals().get("snakemake"))
+INTERFACE = cli.Interface(
+    __doc__,
+    inputs=(
+        cli.Files("images", ".tar.gz, .tar, .zip or directory of <GalaxyID>.jpg"),
+        cli.Files("labels", "Kaggle classifications CSV; omitted for an unlabelled set", optional=True),
+    ),
+    outputs=(cli.Files("members", "output Parquet: GalaxyID, member [, 37 labels]"),),
+    wildcards=("imageset",),
+)
 
-write_table(ingest(args.images, args.labels), args.members)
+
+def main(args) -> None:
+    members = ingest(args.images, args.labels)
+    write_table(members, args.members)
+    logging.info("wrote %s (%s set: %d images)", args.members, args.imageset, len(members))
+
+
+if __name__ == "__main__":
+    cli.run(main, INTERFACE, globals().get("snakemake"))

@@ -1,44 +1,58 @@
-"""Decode, crop and resample every image of an ingested set into uint8 NPY shards plus a Parquet index.
+"""Decode, crop and resample every image of an ingested set into uint8 NPY shards plus a Parquet index, with the
+images that failed to decode and a summary (geometry, sizes, throughput) beside them.
 
-    python scripts/preprocess.py --members results/data/train/members.parquet \
+    python scripts/preprocess.py --imageset train --members results/data/train/members.parquet \
         --images data/sample/training_images.tar.gz --index results/data/train/index.parquet \
-        --rejects results/data/train/rejects.csv --summary results/data/train/summary.json \
-        --crop-px 212 --size 48 --shard-size 2048 --threads 2
+        --shards results/data/train/shards --rejects results/data/train/rejects.csv \
+        --summary results/data/train/summary.json --threads 2
+
+Geometry, shard size and the tolerated fraction of rejects come from the preprocess and ingest sections of
+config.yaml (and any ``--configfile`` overlays).
 """
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
 
-from gzmorph.cli import parse_args
-from gzmorph.geometry import Geometry
+from gzmorph import cli
 from gzmorph.io import write_json, write_table
 from gzmorph.preprocess import preprocess
+from gzmorph.shards import SHARD_DIR
 
-parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--members", required=True, help="ingest table (Parquet)")
-parser.add_argument("--images", required=True, help="the archive or directory the members come from")
-parser.add_argument("--index", required=True, help="output index Parquet; shards go to <its folder>/shards/")
-parser.add_argument("--rejects", required=True, help="output CSV of images that failed to decode, with reasons")
-parser.add_argument("--summary", required=True, help="output JSON: sizes, reduction factor, throughput")
-parser.add_argument("--crop-px", type=int, default=212, help="side of the final view in original pixels")
-parser.add_argument("--size", type=int, default=48, help="side of the final view in output pixels")
-parser.add_argument("--shard-size", type=int, default=2048, help="images per shard")
-parser.add_argument("--max-reject-fraction", type=float, default=0.01)
-parser.add_argument("--threads", type=int, default=1, help="decoding processes")
-parser.add_argument("--log", help="log file")
-args = parse_args(parser, globals().get("snakemake"))
-
-index, rejects, summary = preprocess(
-    pd.read_parquet(args.members),
-    args.images,
-    str(Path(args.index).parent),
-    Geometry(args.crop_px, args.size),
-    args.shard_size,
-    args.threads,
-    args.max_reject_fraction,
+INTERFACE = cli.Interface(
+    __doc__,
+    inputs=(
+        cli.Files("members", "ingest table (Parquet)"),
+        cli.Files("images", "the archive or directory the members come from"),
+    ),
+    outputs=(
+        cli.Files("index", "output index Parquet"),
+        cli.Files("shards", f"output folder of NPY shards; must be {SHARD_DIR}/ beside the index"),
+        cli.Files("rejects", "output CSV of images that failed to decode, with reasons"),
+        cli.Files("summary", "output JSON: geometry, sizes, reduction factor, throughput"),
+    ),
+    settings=("preprocess", "ingest"),
+    wildcards=("imageset",),
 )
-write_table(rejects, args.rejects)
-write_json(summary, args.summary)
-write_table(index, args.index)
+
+
+def main(args) -> None:
+    set_dir = Path(args.index).parent
+    if Path(args.shards) != set_dir / SHARD_DIR:
+        raise ValueError(f"shards go to {set_dir / SHARD_DIR} (beside the index), not {args.shards}")
+    index, rejects, summary = preprocess(
+        pd.read_parquet(args.members),
+        args.images,
+        str(set_dir),
+        args.preprocess.geometry,
+        args.preprocess.shard_size,
+        args.threads,
+        args.ingest.max_reject_fraction,
+    )
+    write_table(rejects, args.rejects)
+    write_json(summary, args.summary)
+    write_table(index, args.index)
+
+
+if __name__ == "__main__":
+    cli.run(main, INTERFACE, globals().get("snakemake"))

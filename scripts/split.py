@@ -1,25 +1,33 @@
-"""Random train/validation split of the labelled set, with a fixed seed.
+"""Random train/validation split of the labelled set, with a fixed seed (the split section of the config).
 
-    python scripts/split.py --index results/data/train/index.parquet --split results/data/split.parquet \
-        --validation-fraction 0.2 --seed 42
+python scripts/split.py --train-index results/data/train/index.parquet --split-table results/data/split.parquet
 """
 
-import argparse
+import logging
 
 import pandas as pd
 
-from gzmorph.cli import parse_args
+from gzmorph import cli
 from gzmorph.io import write_table
 from gzmorph.labels import ID_COLUMN
-from gzmorph.split import random_split
+from gzmorph.split import VALIDATION, random_split
 
-parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-parser.add_argument("--index", required=True, help="index Parquet of the labelled set")
-parser.add_argument("--split", required=True, help="output Parquet: GalaxyID, subset")
-parser.add_argument("--validation-fraction", type=float, default=0.2)
-parser.add_argument("--seed", type=int, default=42)
-parser.add_argument("--log", help="log file")
-args = parse_args(parser, globals().get("snakemake"))
+# The output is not called "split": that name is the split settings' (args.split).
+INTERFACE = cli.Interface(
+    __doc__,
+    inputs=(cli.TRAIN_INDEX,),
+    outputs=(cli.Files("split_table", "output Parquet: GalaxyID, subset (train or validation)"),),
+    settings=("split",),
+)
 
-ids = pd.read_parquet(args.index, columns=[ID_COLUMN])[ID_COLUMN].to_numpy()
-write_table(random_split(ids, args.validation_fraction, args.seed), args.split)
+
+def main(args) -> None:
+    ids = pd.read_parquet(args.train_index, columns=[ID_COLUMN])[ID_COLUMN].to_numpy()
+    split = random_split(ids, args.split.validation_fraction, args.split.seed)
+    write_table(split, args.split_table)
+    n_validation = int((split["subset"] == VALIDATION).sum())
+    logging.info("wrote %s: %d of %d galaxies for validation", args.split_table, n_validation, len(ids))
+
+
+if __name__ == "__main__":
+    cli.run(main, INTERFACE, globals().get("snakemake"))

@@ -29,7 +29,8 @@ def jpeg_bytes(array: np.ndarray, quality: int = 95) -> bytes:
 
 @pytest.fixture(scope="session")
 def sample_train_set(tmp_path_factory) -> ShardSet:
-    """The shipped labelled sample, preprocessed with the default geometry into shards of 128 images."""
+    """The shipped labelled sample, preprocessed with the default geometry into shards of 128 images, with the
+    index and summary.json beside them as the preprocess rule writes them."""
     out = tmp_path_factory.mktemp("sample_train")
     members = ingest(str(SAMPLE_TRAIN_IMAGES), str(SAMPLE_TRAIN_LABELS))
     index, _, summary = preprocess(members, str(SAMPLE_TRAIN_IMAGES), str(out), Geometry(212, 48), 128, 1, 0.0)

@@ -4,15 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gzmorph.evaluate import per_label_table, predictions_for, top_positions
 from gzmorph.explore import (
     correlation_matrix,
     exclusive_correlation,
     ks_table,
     memory_estimate,
-    predictions_for,
     prototypes,
     question_correlation_summary,
-    top_positions,
     within_question_correlations,
 )
 from gzmorph.labels import COLUMN_INDEX, ID_COLUMN, LABEL_COLUMNS, N_LABELS, QUESTIONS
@@ -125,7 +124,18 @@ def test_predictions_are_aligned_to_the_requested_ids():
     table = pd.DataFrame(values, columns=list(LABEL_COLUMNS))
     table.insert(0, ID_COLUMN, np.array([10, 20, 30], dtype=np.uint64))
     np.testing.assert_array_equal(predictions_for(ids, table, "p.parquet"), values[[2, 0, 1]])
-    with pytest.raises(ValueError, match=r"p.parquet: no prediction for 1 validation galaxies"):
+    with pytest.raises(ValueError, match=r"p.parquet: no prediction for 1 galaxies"):
         predictions_for(np.array([10, 40], dtype=np.uint64), table, "p.parquet")
     with pytest.raises(ValueError, match=r"p.parquet: missing columns \['Class1.1'\]"):
         predictions_for(ids, table.drop(columns="Class1.1"), "p.parquet")
+
+
+def test_per_label_table_puts_each_label_next_to_the_mean_baseline():
+    true = np.zeros((4, N_LABELS))
+    true[:2, 0] = 1.0  # label 0: half ones; the training mean 0.5 misses every galaxy by 0.5
+    predicted = true.copy()
+    predicted[:, 1] = 0.2  # label 1: every prediction off by 0.2
+    table = per_label_table(true, predicted, np.full(N_LABELS, 0.5))
+    assert table["column"].tolist() == list(LABEL_COLUMNS) and (table["n_validation"] == 4).all()
+    assert table["rmse"].tolist()[:3] == pytest.approx([0.0, 0.2, 0.0])
+    assert table["rmse_mean_baseline"].tolist()[:2] == pytest.approx([0.5, 0.5])

@@ -2,8 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gzmorph.baseline import mean_baseline
 from gzmorph.metrics import rmse, rmse_per_label
-from gzmorph.split import VALIDATION, mean_baseline, random_split, subset_ids
+from gzmorph.split import VALIDATION, random_split, subset_ids
 
 
 def test_rmse_is_over_all_galaxies_and_labels():

@@ -5,8 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gzmorph import plots
 from gzmorph.explore import correlation_matrix, ks_table
+from gzmorph.figures import evaluate as evaluate_figures
+from gzmorph.figures import explore as explore_figures
+from gzmorph.figures import save_figure
 from gzmorph.labels import LABEL_COLUMNS, N_LABELS, display_name
 
 
@@ -31,7 +33,7 @@ def image_panels(fig):
 
 def test_random_images_grid_has_one_titled_panel_per_image():
     ids = list(range(900000, 900025))
-    fig = plots.random_images_figure(images(25), ids, "central view")
+    fig = explore_figures.random_images_figure(images(25), ids, "central view")
     panels = image_panels(fig)
     assert len(panels) == 25 == len(fig.axes)
     assert [ax.get_title() for ax in panels] == [str(i) for i in ids]
@@ -40,7 +42,7 @@ def test_random_images_grid_has_one_titled_panel_per_image():
 
 def test_prototypes_titles_carry_name_id_and_value():
     ids = np.arange(N_LABELS) + 800000
-    fig = plots.prototypes_figure(images(N_LABELS), ids, np.linspace(0.1, 0.9, N_LABELS), "view")
+    fig = explore_figures.prototypes_figure(images(N_LABELS), ids, np.linspace(0.1, 0.9, N_LABELS), "view")
     panels = image_panels(fig)
     assert len(panels) == N_LABELS == len(fig.axes)
     assert (
@@ -51,9 +53,9 @@ def test_prototypes_titles_carry_name_id_and_value():
 @pytest.mark.parametrize("split", [False, True])
 def test_label_histograms_one_labelled_panel_per_label(labels, split):
     if split:
-        fig = plots.split_histograms_figure(labels[:40], labels[40:], ks_table(labels[:40], labels[40:]), 10)
+        fig = explore_figures.split_histograms_figure(labels[:40], labels[40:], ks_table(labels[:40], labels[40:]), 10)
     else:
-        fig = plots.label_histograms_figure(labels, 10, "60 galaxies")
+        fig = explore_figures.label_histograms_figure(labels, 10, "60 galaxies")
     assert len(fig.axes) == N_LABELS
     for ax, col in zip(fig.axes, LABEL_COLUMNS, strict=True):
         assert ax.get_title() == display_name(col)
@@ -65,7 +67,7 @@ def test_label_histograms_one_labelled_panel_per_label(labels, split):
 
 
 def test_correlation_heatmap_has_ticks_for_every_label_and_a_colorbar(labels):
-    fig = plots.correlation_matrix_figure(correlation_matrix(labels), len(labels))
+    fig = explore_figures.correlation_matrix_figure(correlation_matrix(labels), len(labels))
     heatmap, colorbar = fig.axes
     assert [t.get_text() for t in heatmap.get_xticklabels()] == [display_name(c) for c in LABEL_COLUMNS]
     assert len(heatmap.get_yticklabels()) == N_LABELS
@@ -76,7 +78,7 @@ def test_correlation_heatmap_has_ticks_for_every_label_and_a_colorbar(labels):
 
 def test_downsizing_shows_three_sizes_per_galaxy():
     originals = list(images(2, side=100))
-    fig = plots.downsizing_figure(originals, images(2, 34), images(2, 24), [1, 2], field_px=70.0, crop_px=50)
+    fig = explore_figures.downsizing_figure(originals, images(2, 34), images(2, 24), [1, 2], field_px=70.0, crop_px=50)
     assert len(image_panels(fig)) == 6
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[0] == "1: original 100x100 px"
@@ -85,7 +87,9 @@ def test_downsizing_shows_three_sizes_per_galaxy():
 
 def test_validation_curves_one_line_per_model_plus_baseline():
     history = pd.DataFrame({"images_seen": [100, 200, 300], "validation_rmse": [0.2, 0.15, 0.12]})
-    fig = plots.validation_curves_figure({"resnet18": history, "cnn": history + 0.01, "best": history}, 0.166)
+    fig = evaluate_figures.validation_curves_figure(
+        {"resnet18": history, "cnn": history + 0.01, "best": history}, 0.166
+    )
     (ax,) = fig.axes
     assert len(ax.lines) == 4
     assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "mean-label baseline (0.1660)"
@@ -94,7 +98,7 @@ def test_validation_curves_one_line_per_model_plus_baseline():
 
 def test_true_vs_predicted_panels_are_square_unit_boxes_with_rmse(labels):
     rmse = np.full(N_LABELS, 0.1)
-    fig = plots.true_vs_predicted_figure(labels, labels[::-1], rmse, "best")
+    fig = evaluate_figures.true_vs_predicted_figure(labels, labels[::-1], rmse, "best")
     assert len(fig.axes) == N_LABELS
     for ax, col in zip(fig.axes, LABEL_COLUMNS, strict=True):
         assert ax.get_title() == display_name(col)
@@ -107,8 +111,17 @@ def test_extremes_has_two_rankings_of_n_per_label():
     def group():
         return {"images": images(3), "ids": [7, 8, 9], "true": [0.9, 0.8, 0.7], "predicted": [0.5, 0.6, 0.4]}
 
-    fig = plots.extremes_figure(["Class1.1", "Class8.6"], [group(), group()], [group(), group()], "best")
+    fig = evaluate_figures.extremes_figure(["Class1.1", "Class8.6"], [group(), group()], [group(), group()], "best")
     panels = image_panels(fig)
     assert len(panels) == 2 * 2 * 3
     assert panels[0].get_title() == "7\ntrue 0.90 pred 0.50"
     assert {ax.get_ylabel() for ax in panels if ax.get_ylabel()} == {display_name("Class1.1"), display_name("Class8.6")}
+
+
+def test_save_figure_writes_a_png_atomically_and_closes_the_figure(tmp_path):
+    fig = explore_figures.random_images_figure(images(4), [1, 2, 3, 4], "view")
+    path = tmp_path / "deep" / "figure.png"
+    save_figure(fig, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["figure.png"]  # no partial file left behind
+    assert not plt.fignum_exists(fig.number)

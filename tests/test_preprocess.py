@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -6,7 +10,7 @@ from gzmorph.geometry import Geometry, decode_field
 from gzmorph.ingest import ingest
 from gzmorph.preprocess import preprocess
 from gzmorph.shards import ShardSet
-from tests.conftest import jpeg_bytes
+from tests.conftest import REPO, jpeg_bytes
 from tests.test_ingest import row, write_csv, write_tar
 
 
@@ -68,3 +72,58 @@ def test_peak_memory_does_not_grow_with_the_number_of_images(tmp_path):
         assert len(pulled) <= (2 * 2 + 1) * module.CHUNK  # 2 * workers chunks in flight, plus the one being read
     finally:
         module.iter_images = original
+
+
+def run_script(name: str, *arguments) -> subprocess.CompletedProcess:
+    """A script of scripts/ run by hand from the repository root, as its docstring shows."""
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, f"scripts/{name}.py", *map(str, arguments)],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_ingest_and_preprocess_by_hand_take_their_settings_from_the_config_files(tmp_path):
+    images, labels, _ = crafted_set(tmp_path, n_good=3, n_corrupt=0)
+    out = tmp_path / "data" / "train"
+    ingested = run_script(
+        "ingest", "--imageset", "train", "--images", images, "--labels", labels, "--members", out / "members.parquet"
+    )
+    assert ingested.returncode == 0, ingested.stderr
+    overlay = tmp_path / "small.yaml"
+    overlay.write_text("preprocess: {size: 32, shard_size: 2}\n")
+    outputs = {name: out / name for name in ("index.parquet", "shards", "rejects.csv", "summary.json")}
+    preprocessed = run_script(
+        "preprocess",
+        *("--imageset", "train", "--members", out / "members.parquet", "--images", images),
+        *("--index", outputs["index.parquet"], "--shards", outputs["shards"]),
+        *("--rejects", outputs["rejects.csv"], "--summary", outputs["summary.json"]),
+        *("--configfile", "config.yaml", overlay, "--threads", 1),
+    )
+    assert preprocessed.returncode == 0, preprocessed.stderr
+    shards = ShardSet.of_index(outputs["index.parquet"])
+    assert shards.geometry == Geometry(212, 32)  # crop_px from config.yaml, size from the overlay
+    assert len(shards) == 3 and shards.shard.tolist() == [0, 0, 1]  # shard_size 2 from the overlay
+    assert shards.image_shape == (Geometry(212, 32).field, Geometry(212, 32).field, 3)
+
+
+def test_preprocess_by_hand_refuses_shards_elsewhere_than_beside_the_index(tmp_path):
+    done = run_script(
+        "preprocess",
+        *(
+            "--imageset",
+            "train",
+            "--members",
+            "m.parquet",
+            "--images",
+            "i.tar.gz",
+            "--index",
+            tmp_path / "index.parquet",
+        ),
+        *("--shards", tmp_path / "elsewhere", "--rejects", "r.csv", "--summary", "s.json", "--log", tmp_path / "p.log"),
+    )
+    assert done.returncode == 1
+    assert f"shards go to {tmp_path / 'shards'}" in (tmp_path / "p.log").read_text()
