@@ -11,7 +11,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, JpegImagePlugin
+
+
+class ImageTooLarge(ValueError):
+    """A JPEG whose header claims more pixels than Pillow's decompression-bomb limit; nothing was decoded."""
 
 
 def field_size(size: int) -> int:
@@ -57,9 +61,10 @@ def decode_field(jpeg: bytes, geometry: Geometry) -> np.ndarray:
     the sky background, rather than rescaled: the network was trained at the fixed pixel scale of the 424 px Kaggle
     images, so a galaxy must keep its size in pixels. Pillow's ``draft`` lets the JPEG decoder skip detail (scale 1/2,
     1/4, 1/8) as long as the image stays at least the requested size; the field is then resampled from the reduced
-    image with the box scaled to match.
+    image with the box scaled to match. Raises ImageTooLarge, before any pixel is decoded, for a JPEG whose header
+    claims more pixels than Pillow's decompression-bomb limit.
     """
-    with Image.open(io.BytesIO(jpeg)) as image:
+    with _open_image(jpeg) as image:
         width, height = image.size
         wanted = geometry.field / geometry.field_px  # output pixels per original pixel
         drafted = image.draft("RGB", (max(1, math.ceil(width * wanted)), max(1, math.ceil(height * wanted))))
@@ -69,6 +74,18 @@ def decode_field(jpeg: bytes, geometry: Geometry) -> np.ndarray:
         image, box = _pad_to_box(image, box)
         field = image.resize((geometry.field, geometry.field), Image.Resampling.BILINEAR, box=box, reducing_gap=None)
     return np.asarray(field, dtype=np.uint8)
+
+
+def _open_image(data: bytes) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        limit = f"{2 * Image.MAX_IMAGE_PIXELS:,}"
+        try:
+            width, height = JpegImagePlugin.JpegImageFile(io.BytesIO(data)).size
+        except (OSError, SyntaxError, ValueError):
+            raise ImageTooLarge(f"image too large: more than the limit of {limit} pixels") from None
+        raise ImageTooLarge(f"image too large: {width} x {height} pixels exceeds the limit of {limit} pixels") from None
 
 
 def _pad_to_box(image: Image.Image, box: tuple) -> tuple[Image.Image, tuple]:
