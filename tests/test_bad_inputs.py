@@ -1,11 +1,16 @@
 """Bad inputs met in the first hour with real data: each is rejected or stopped with a plain, stable message."""
 
+import gzip
 import io
+import re
+import tarfile
+import zipfile
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from gzmorph.archives import DataError, iter_images, list_images
 from gzmorph.geometry import Geometry, ImageTooLarge, decode_field
 from gzmorph.ingest import ingest
 from gzmorph.preprocess import preprocess
@@ -73,3 +78,116 @@ def test_reject_reasons_are_plain_and_the_same_on_every_run(tmp_path):
         "13.jpg": "truncated JPEG",
         "14.jpg": "cannot decode the image: broken data stream when reading image file",
     }
+
+
+def plain_tar(n: int = 6, size: int = 20 * 512) -> tuple[bytes, list[int]]:
+    """An uncompressed tar of n incompressible members 'set/<k>.jpg', and the byte offset where each member starts."""
+    rng = np.random.default_rng(5)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for k in range(1, n + 1):
+            info = tarfile.TarInfo(f"set/{k}.jpg")
+            info.size = size
+            archive.addfile(info, io.BytesIO(rng.bytes(size)))
+    return buffer.getvalue(), [(k - 1) * (512 + size) for k in range(1, n + 1)]
+
+
+def both_readers(source) -> list:
+    """The DataError messages of list_images and iter_images on ``source``."""
+    messages = []
+    for read in (list_images, lambda s: list(iter_images(s))):
+        with pytest.raises(DataError) as error:
+            read(source)
+        messages.append(str(error.value))
+    return messages
+
+
+@pytest.mark.parametrize(
+    ("cut", "problem", "last"),
+    [
+        (3, "it ends without the end-of-archive marker", "'set/3.jpg'"),  # at a member boundary
+        (3.5, "unexpected end of data", "'set/3.jpg'"),  # inside a member
+        (0.5, "unexpected end of data", None),  # inside the first one
+    ],
+)
+def test_a_truncated_tar_names_the_file_and_the_last_member(tmp_path, cut, problem, last):
+    data, starts = plain_tar()
+    source = tmp_path / "cut.tar"
+    source.write_bytes(data[: int(cut * starts[1])])
+    read = f"last member read successfully: {last}" if last else "no member could be read"
+    for message in both_readers(source):
+        assert message == f"{source}: looks truncated or corrupt ({problem}); {read}; download or copy it again"
+
+
+def test_a_truncated_or_corrupt_tar_gz_is_named(tmp_path):
+    data, starts = plain_tar()
+    compressed = gzip.compress(data)
+    half = tmp_path / "half.tar.gz"
+    half.write_bytes(compressed[: len(compressed) // 2])
+    ended = "Compressed file ended before the end-of-stream marker was reached"
+    for message in both_readers(half):
+        assert re.fullmatch(
+            rf"{half}: looks truncated or corrupt \({ended}\); last member read .*'set/[23].jpg'; .*", message
+        )
+    stub = tmp_path / "stub.tar.gz"
+    stub.write_bytes(compressed[:100])
+    assert all(
+        "stub.tar.gz: looks truncated or corrupt" in m and "no member could be read" in m for m in both_readers(stub)
+    )
+    flipped = tmp_path / "flipped.tar.gz"
+    flipped.write_bytes(compressed[:40000] + bytes([compressed[40000] ^ 0xFF]) + compressed[40001:])
+    for message in both_readers(flipped):
+        assert re.match(
+            rf"{flipped}: looks truncated or corrupt \((CRC check failed|Error -3 while decompressing)", message
+        )
+    unfinished = tmp_path / "unfinished.tar.gz"  # a complete gzip of a cut tar, as when tar is killed in a pipe
+    unfinished.write_bytes(gzip.compress(data[: starts[2]]))
+    for message in both_readers(unfinished):
+        assert "(it ends without the end-of-archive marker); last member read successfully: 'set/2.jpg'" in message
+
+
+def test_a_garbled_tar_header_is_not_taken_for_the_end(tmp_path):
+    data, starts = plain_tar()
+    source = tmp_path / "garbled.tar"
+    source.write_bytes(data[: starts[3]] + b"x" * 512 + data[starts[3] + 512 :])
+    for message in both_readers(source):
+        assert message == (
+            f"{source}: looks truncated or corrupt (unreadable member header at byte {starts[3]} of the tar stream); "
+            "last member read successfully: 'set/3.jpg'; download or copy it again"
+        )
+
+
+def test_a_truncated_or_corrupt_zip_is_named(tmp_path):
+    rng = np.random.default_rng(6)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for k in (1, 2, 3):
+            archive.writestr(f"set/{k}.jpg", rng.bytes(5000))
+    data = buffer.getvalue()
+    half = tmp_path / "half.zip"
+    half.write_bytes(data[: len(data) // 2])
+    for message in both_readers(half):
+        assert message == (
+            f"{half}: looks truncated or corrupt (no zip directory at its end); no member could be read; "
+            "download or copy it again"
+        )
+    second = data.index(b"set/2.jpg") + len("set/2.jpg") + 100  # inside the second member's data
+    flipped = tmp_path / "flipped.zip"
+    flipped.write_bytes(data[:second] + bytes([data[second] ^ 0xFF]) + data[second + 1 :])
+    assert list_images(flipped)["member"].tolist() == ["set/1.jpg", "set/2.jpg", "set/3.jpg"]  # the directory is intact
+    with pytest.raises(DataError) as error:
+        list(iter_images(flipped))
+    assert str(error.value) == (
+        f"{flipped}: looks truncated or corrupt (Bad CRC-32 for file 'set/2.jpg'); "
+        "last member read successfully: 'set/1.jpg'; download or copy it again"
+    )
+
+
+def test_a_truncated_archive_stops_preprocessing_with_its_name(tmp_path):
+    data, starts = plain_tar()
+    images = tmp_path / "imgs.tar"
+    images.write_bytes(data)
+    members = ingest(str(images), None)
+    images.write_bytes(data[: starts[4] + 1000])
+    with pytest.raises(DataError, match=r"imgs.tar: looks truncated or corrupt .*'set/4.jpg'"):
+        preprocess(members, str(images), str(tmp_path / "out"), Geometry(212, 48), 8, 1, 1.0)
