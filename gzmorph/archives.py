@@ -8,7 +8,10 @@ the file and the last member read successfully, instead of silently yielding few
 """
 
 import bz2
+import codecs
+import csv
 import gzip
+import io
 import lzma
 import os
 import tarfile
@@ -190,6 +193,45 @@ def list_images(source: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
+def _csv_text(path: Path) -> str:
+    """The file's text; DataError naming the file (and line) if it is empty, UTF-16 or not UTF-8."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataError(f"{path}: the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(f'{path}: the file is UTF-16 (a spreadsheet\'s "Unicode text" export); save it as UTF-8 CSV')
+    if b"\x00" in data:
+        raise DataError(f"{path}: the file holds NUL bytes: UTF-16 text or not a text file; save it as UTF-8 CSV")
+    try:
+        return data.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" export starts with a byte-order mark
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(
+            f"{path}, line {line}: byte 0x{data[error.start]:02x} is not UTF-8 text; save the file as UTF-8 CSV"
+        ) from None
+
+
+def _csv_rows(path: Path) -> tuple[tuple[str, ...], list[list[str]], np.ndarray]:
+    """Header, data rows and the file line each starts on; blank rows are skipped, a row of another width refused."""
+    reader = csv.reader(io.StringIO(_csv_text(path), newline=""))
+    header, rows, lines, next_line = None, [], [], 1
+    try:
+        for fields in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not "".join(fields).strip():
+                continue
+            if header is None:
+                header = tuple(fields)
+            elif len(fields) != len(header):
+                raise DataError(f"{path}, line {line}: the header has {len(header)} columns, this row {len(fields)}")
+            else:
+                rows.append(fields)
+                lines.append(line)
+    except csv.Error as error:
+        raise DataError(f"{path}, line {next_line}: not readable as CSV ({error})") from None
+    return header or (), rows, np.array(lines)
+
+
 def read_labels(csv_path: str | os.PathLike) -> pd.DataFrame:
     """The classifications CSV, checked: Kaggle header, unique integer ids, 37 values in [0, 1], no NaN.
 
@@ -198,8 +240,7 @@ def read_labels(csv_path: str | os.PathLike) -> pd.DataFrame:
     path = Path(csv_path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    header = tuple(raw.columns)
+    header, rows, line = _csv_rows(path)
     if header != KAGGLE_HEADER:
         missing = [c for c in KAGGLE_HEADER if c not in header]
         extra = [c for c in header if c not in KAGGLE_HEADER]
@@ -208,9 +249,9 @@ def read_labels(csv_path: str | os.PathLike) -> pd.DataFrame:
         raise DataError(
             f"{path}: header is not GalaxyID,Class1.1,...,Class11.6 in Kaggle order ({detail or 'wrong order'})"
         )
-    if raw.empty:
+    if not rows:
         raise DataError(f"{path}: no label rows")
-    line = raw.index.to_numpy() + 2  # header is line 1
+    raw = pd.DataFrame(rows, columns=list(header))
     ids = raw[ID_COLUMN].str.strip()
     bad_id = ~ids.str.fullmatch(r"\d+") | (ids.str.len() > 20)
     if not bad_id.any():

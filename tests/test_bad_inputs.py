@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gzmorph.archives import DataError, iter_images, list_images
+from gzmorph.archives import DataError, iter_images, list_images, read_labels
 from gzmorph.geometry import Geometry, ImageTooLarge, decode_field
 from gzmorph.ingest import ingest
+from gzmorph.labels import KAGGLE_HEADER
 from gzmorph.preprocess import preprocess
 from tests.conftest import jpeg_bytes
 from tests.test_ingest import row, write_csv, write_tar
@@ -191,3 +192,60 @@ def test_a_truncated_archive_stops_preprocessing_with_its_name(tmp_path):
     images.write_bytes(data[: starts[4] + 1000])
     with pytest.raises(DataError, match=r"imgs.tar: looks truncated or corrupt .*'set/4.jpg'"):
         preprocess(members, str(images), str(tmp_path / "out"), Geometry(212, 48), 8, 1, 1.0)
+
+
+def kaggle_csv_text(rows: list[list]) -> str:
+    return "\n".join(",".join(str(v) for v in r) for r in [list(KAGGLE_HEADER), *rows]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        ("\n  \n", "the file is empty"),
+        (kaggle_csv_text([row(1), row(2) + [0.5], row(3)]), "line 3: the header has 38 columns, this row 39"),
+        # pandas would take a first row with one field too many for an index column, shifting every value
+        (kaggle_csv_text([row(1) + [0.5], row(2)]), "line 2: the header has 38 columns, this row 39"),
+        (kaggle_csv_text([row(1), row(2)[:30]]), "line 3: the header has 38 columns, this row 30"),
+        # an unclosed quote swallows the rest of the file into one field
+        (kaggle_csv_text([row(1), row('"2'), row(3)]), "line 3: the header has 38 columns, this row 1"),
+        (
+            kaggle_csv_text([row(1), row('"2'), *[row(i) for i in range(3, 4000)]]),
+            r"line 3: not readable as CSV \(field larger than field limit \(131072\)\)",
+        ),
+    ],
+)
+def test_a_malformed_csv_names_the_file_and_line(tmp_path, text, message):
+    path = tmp_path / "labels.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=rf"^{re.escape(str(path))}(: |, ){message}$"):
+        read_labels(path)
+
+
+def test_a_utf16_csv_is_named_as_such(tmp_path):
+    path = tmp_path / "labels.csv"
+    text = kaggle_csv_text([row(1)])
+    path.write_text(text, encoding="utf-16")  # with a byte-order mark, as spreadsheets write "Unicode text"
+    with pytest.raises(DataError, match=r"labels.csv: the file is UTF-16 .*; save it as UTF-8 CSV$"):
+        read_labels(path)
+    path.write_text(text, encoding="utf-16-le")
+    with pytest.raises(DataError, match=r"labels.csv: the file holds NUL bytes: UTF-16 .*; save it as UTF-8 CSV$"):
+        read_labels(path)
+
+
+def test_a_non_utf8_byte_names_the_line(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_bytes(kaggle_csv_text([row(1), row(2), row("3\xe9")]).encode("latin-1"))
+    with pytest.raises(DataError, match=r"labels.csv, line 4: byte 0xe9 is not UTF-8 text; save the file as UTF-8 CSV"):
+        read_labels(path)
+
+
+def test_spreadsheet_exports_with_a_bom_and_empty_rows_are_read(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark and may end with empty rows; line numbers stay file lines."""
+    path = tmp_path / "labels.csv"
+    text = kaggle_csv_text([row(1), row(2)]) + "\n" + "," * 37 + "\n"
+    path.write_text(text, encoding="utf-8-sig")
+    assert read_labels(path)["GalaxyID"].tolist() == [1, 2]
+    path.write_text(text + kaggle_csv_text([row(3, 1.5)]).split("\n", 1)[1], encoding="utf-8-sig")
+    with pytest.raises(DataError, match=r"labels.csv, line 6, GalaxyID 3: Class1.1 = '1.5' is outside"):
+        read_labels(path)
