@@ -3,14 +3,24 @@
 Nothing is unpacked to disk. Image members are named ``<GalaxyID>.jpg`` or ``<GalaxyID>.jpeg`` (any folder inside
 the archive); other members (folders, READMEs) are ignored. Members whose path is absolute or climbs out with
 ``..``, and links, are refused: such an archive was not made by a survey pipeline and could overwrite files if a
-user ever unpacked it.
+user ever unpacked it. An archive that is cut short or corrupt (an interrupted download) raises DataError naming
+the file and the last member read successfully, instead of silently yielding fewer images.
 """
 
+import bz2
+import codecs
+import csv
+import gzip
+import io
+import lzma
 import os
 import tarfile
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -19,6 +29,8 @@ from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg")
 MAX_ID = 2**64 - 1
+_DAMAGE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
+_DECOMPRESSORS = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ\x00": lzma.open}
 
 
 class DataError(ValueError):
@@ -45,69 +57,130 @@ def _archive_kind(path: Path) -> str:
         raise DataError(f"{path}: no such file or directory")
     if zipfile.is_zipfile(path):
         return "zip"
-    if tarfile.is_tarfile(path):
-        return "tar"
+    try:
+        if tarfile.is_tarfile(path):
+            return "tar"
+    except _DAMAGE_ERRORS as error:
+        raise _damaged(path, None, error) from None
+    with path.open("rb") as file:
+        head = file.read(6)
+    if head.startswith(b"PK\x03\x04"):
+        raise _damaged(path, None, "no zip directory at its end")
+    if head.startswith(tuple(_DECOMPRESSORS)):
+        raise _damaged(path, None, "no tar header after decompression")
     raise DataError(f"{path}: not a directory, .zip, .tar or .tar.gz archive")
+
+
+def _damaged(path: Path, last: str | None, problem: Exception | str) -> DataError:
+    read = f"last member read successfully: {last!r}" if last else "no member could be read"
+    return DataError(f"{path}: looks truncated or corrupt ({problem}); {read}; download or copy it again")
+
+
+Images = Iterator[tuple[int, str, bytes | None]]  # (GalaxyID, member, JPEG bytes or None if not wanted)
+
+
+def _dir_images(path: Path, want: Callable[[int], bool]) -> Images:
+    for file in sorted(path.rglob("*")):
+        member = file.relative_to(path).as_posix()
+        if file.is_symlink() and file.suffix.lower() in IMAGE_SUFFIXES:
+            raise DataError(f"{path}: image {member!r} is a symbolic link; refused")
+        if file.is_file() and (galaxy_id := galaxy_id_of(path, member)) is not None:
+            yield galaxy_id, member, file.read_bytes() if want(galaxy_id) else None
+
+
+def _zip_images(path: Path, want: Callable[[int], bool]) -> Images:
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.is_dir() and (galaxy_id := galaxy_id_of(path, info.filename)) is not None:
+                yield galaxy_id, info.filename, archive.read(info) if want(galaxy_id) else None
+
+
+def _tar_images(path: Path, want: Callable[[int], bool]) -> Images:
+    """Images of a .tar[.gz|.bz2|.xz] in one streaming pass; a stream that stops early raises tarfile.ReadError.
+
+    tarfile itself treats a missing, cut or garbled member header as the end of the archive, so a download cut at a
+    member boundary would silently lose the remaining images. The archive must end with tar's zero block, and a
+    compressed stream is read to its end so that its length and checksum are verified.
+    """
+    with _open_decompressed(path) as stream:
+        reader = _TailReader(stream)
+        with tarfile.open(fileobj=reader, mode="r|") as archive:
+            for info in archive:
+                galaxy_id = None if info.isdir() else galaxy_id_of(path, info.name)
+                if galaxy_id is None:
+                    continue
+                if not info.isfile():
+                    raise DataError(f"{path}: image member {info.name!r} is a link or device, not a file; refused")
+                data = archive.extractfile(info).read()  # even if not wanted: only then is the member known complete
+                yield galaxy_id, info.name, data if want(galaxy_id) else None
+            end = archive.offset
+        block = reader.block_at(end)
+        while stream.read(1 << 20):
+            pass
+    if len(block) < tarfile.BLOCKSIZE:
+        raise tarfile.ReadError("it ends without the end-of-archive marker")
+    if block != bytes(tarfile.BLOCKSIZE):
+        raise tarfile.ReadError(f"unreadable member header at byte {end} of the tar stream")
+
+
+def _open_decompressed(path: Path) -> BinaryIO:
+    with path.open("rb") as file:
+        head = file.read(6)
+    opener = next((o for magic, o in _DECOMPRESSORS.items() if head.startswith(magic)), open)
+    return opener(path, "rb")
+
+
+class _TailReader:
+    """A read-only stream that keeps the last bytes it read, so that the block where tarfile stopped can be checked."""
+
+    KEEP = 4 * tarfile.RECORDSIZE  # tarfile reads one record at a time
+
+    def __init__(self, stream: BinaryIO):
+        self.stream, self.position, self.recent, self.kept = stream, 0, deque(), 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.position += len(data)
+        self.recent.append(data)
+        self.kept += len(data)
+        while self.kept - len(self.recent[0]) >= self.KEEP:
+            self.kept -= len(self.recent.popleft())
+        return data
+
+    def block_at(self, offset: int) -> bytes:
+        """The tar block at ``offset``, shorter if the stream ended within it."""
+        start = offset - (self.position - self.kept)
+        return b"".join(self.recent)[start : start + tarfile.BLOCKSIZE]
+
+
+def _images(path: Path, want: Callable[[int], bool]) -> Images:
+    """Every image member in archive order, with its bytes where ``want(GalaxyID)``; DataError for a damaged archive."""
+    kind = _archive_kind(path)
+    images = {"dir": _dir_images, "zip": _zip_images, "tar": _tar_images}[kind](path, want)
+    last = None
+    try:
+        for galaxy_id, member, data in images:
+            yield galaxy_id, member, data
+            last = member
+    except _DAMAGE_ERRORS as error:
+        raise _damaged(path, last, error) from None
 
 
 def iter_images(source: str | os.PathLike, wanted: set[int] | None = None) -> Iterator[tuple[int, str, bytes]]:
     """Yield (GalaxyID, member name, JPEG bytes) in archive order, reading each member once.
 
-    With ``wanted``, members of other ids are skipped without reading their data where the format allows.
+    With ``wanted``, members of other ids are skipped without reading their data where the format allows. A
+    truncated or corrupt archive raises DataError naming the last member read successfully.
     """
-    path = Path(source)
-    kind = _archive_kind(path)
-    if kind == "dir":
-        for file in sorted(path.rglob("*")):
-            member = file.relative_to(path).as_posix()
-            if file.is_symlink() and file.suffix.lower() in IMAGE_SUFFIXES:
-                raise DataError(f"{path}: image {member!r} is a symbolic link; refused")
-            if not file.is_file():
-                continue
-            galaxy_id = galaxy_id_of(path, member)
-            if galaxy_id is not None and (wanted is None or galaxy_id in wanted):
-                yield galaxy_id, member, file.read_bytes()
-    elif kind == "zip":
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                galaxy_id = galaxy_id_of(path, info.filename)
-                if galaxy_id is not None and (wanted is None or galaxy_id in wanted):
-                    yield galaxy_id, info.filename, archive.read(info)
-    else:
-        with tarfile.open(path, mode="r|*") as archive:  # streaming: one pass over a .tar.gz
-            for info in archive:
-                if info.isdir():
-                    continue
-                galaxy_id = galaxy_id_of(path, info.name)
-                if galaxy_id is None:
-                    continue
-                if not info.isfile():
-                    raise DataError(f"{path}: image member {info.name!r} is a link or device, not a file; refused")
-                if wanted is None or galaxy_id in wanted:
-                    yield galaxy_id, info.name, archive.extractfile(info).read()
+    for galaxy_id, member, data in _images(Path(source), lambda i: wanted is None or i in wanted):
+        if data is not None:
+            yield galaxy_id, member, data
 
 
 def list_images(source: str | os.PathLike) -> pd.DataFrame:
-    """GalaxyID and member name of every image in ``source``; DataError if an id appears twice."""
+    """GalaxyID and member name of every image in ``source``; DataError if an id appears twice or it is damaged."""
     path = Path(source)
-    kind = _archive_kind(path)
-    if kind == "dir":
-        members = [f.relative_to(path).as_posix() for f in sorted(path.rglob("*")) if f.is_file() or f.is_symlink()]
-    elif kind == "zip":
-        with zipfile.ZipFile(path) as archive:
-            members = [i.filename for i in archive.infolist() if not i.is_dir()]
-    else:
-        with tarfile.open(path, mode="r|*") as archive:
-            members = []
-            for info in archive:
-                if info.isdir():
-                    continue
-                if not info.isfile() and galaxy_id_of(path, info.name) is not None:
-                    raise DataError(f"{path}: image member {info.name!r} is a link or device, not a file; refused")
-                members.append(info.name)
-    rows = [(gid, m) for m in members if (gid := galaxy_id_of(path, m)) is not None]
+    rows = [(galaxy_id, member) for galaxy_id, member, _ in _images(path, lambda _: False)]
     table = pd.DataFrame(rows, columns=[ID_COLUMN, "member"])
     table[ID_COLUMN] = table[ID_COLUMN].astype(np.uint64)
     duplicated = table[table[ID_COLUMN].duplicated(keep=False)]
@@ -120,6 +193,45 @@ def list_images(source: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
+def _csv_text(path: Path) -> str:
+    """The file's text; DataError naming the file (and line) if it is empty, UTF-16 or not UTF-8."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataError(f"{path}: the file is empty")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(f'{path}: the file is UTF-16 (a spreadsheet\'s "Unicode text" export); save it as UTF-8 CSV')
+    if b"\x00" in data:
+        raise DataError(f"{path}: the file holds NUL bytes: UTF-16 text or not a text file; save it as UTF-8 CSV")
+    try:
+        return data.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" export starts with a byte-order mark
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(
+            f"{path}, line {line}: byte 0x{data[error.start]:02x} is not UTF-8 text; save the file as UTF-8 CSV"
+        ) from None
+
+
+def _csv_rows(path: Path) -> tuple[tuple[str, ...], list[list[str]], np.ndarray]:
+    """Header, data rows and the file line each starts on; blank rows are skipped, a row of another width refused."""
+    reader = csv.reader(io.StringIO(_csv_text(path), newline=""))
+    header, rows, lines, next_line = None, [], [], 1
+    try:
+        for fields in reader:
+            line, next_line = next_line, reader.line_num + 1
+            if not "".join(fields).strip():
+                continue
+            if header is None:
+                header = tuple(fields)
+            elif len(fields) != len(header):
+                raise DataError(f"{path}, line {line}: the header has {len(header)} columns, this row {len(fields)}")
+            else:
+                rows.append(fields)
+                lines.append(line)
+    except csv.Error as error:
+        raise DataError(f"{path}, line {next_line}: not readable as CSV ({error})") from None
+    return header or (), rows, np.array(lines)
+
+
 def read_labels(csv_path: str | os.PathLike) -> pd.DataFrame:
     """The classifications CSV, checked: Kaggle header, unique integer ids, 37 values in [0, 1], no NaN.
 
@@ -128,8 +240,7 @@ def read_labels(csv_path: str | os.PathLike) -> pd.DataFrame:
     path = Path(csv_path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    header = tuple(raw.columns)
+    header, rows, line = _csv_rows(path)
     if header != KAGGLE_HEADER:
         missing = [c for c in KAGGLE_HEADER if c not in header]
         extra = [c for c in header if c not in KAGGLE_HEADER]
@@ -138,9 +249,9 @@ def read_labels(csv_path: str | os.PathLike) -> pd.DataFrame:
         raise DataError(
             f"{path}: header is not GalaxyID,Class1.1,...,Class11.6 in Kaggle order ({detail or 'wrong order'})"
         )
-    if raw.empty:
+    if not rows:
         raise DataError(f"{path}: no label rows")
-    line = raw.index.to_numpy() + 2  # header is line 1
+    raw = pd.DataFrame(rows, columns=list(header))
     ids = raw[ID_COLUMN].str.strip()
     bad_id = ~ids.str.fullmatch(r"\d+") | (ids.str.len() > 20)
     if not bad_id.any():

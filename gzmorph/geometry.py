@@ -1,4 +1,4 @@
-"""Crop and resample geometry: from a 424x424 JPEG to the stored field and the final network view.
+"""Crop and resample geometry: from a galaxy JPEG of any size to the stored field and the final network view.
 
 The final view is the central ``crop_px`` x ``crop_px`` pixels of the original, resampled to ``size`` x ``size``.
 Shards store a larger *field* around it, ``field_size(size)`` pixels on a side at the same scale, so that rotating
@@ -11,7 +11,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, JpegImagePlugin
+
+
+class ImageTooLarge(ValueError):
+    """A JPEG whose header claims more pixels than Pillow's decompression-bomb limit; nothing was decoded."""
 
 
 def field_size(size: int) -> int:
@@ -55,21 +59,49 @@ class Geometry:
 
 
 def decode_field(jpeg: bytes, geometry: Geometry) -> np.ndarray:
-    """Decode a JPEG at reduced scale where possible and return the stored field, uint8 (field, field, 3).
+    """Decode a JPEG of any size at reduced scale where possible and return the stored field, uint8 (field, field, 3).
 
-    Pillow's ``draft`` lets the JPEG decoder skip detail (scale 1/2, 1/4, 1/8) as long as the image stays at least
-    the requested size; the field is then resampled from the reduced image with the box scaled to match. Areas
-    outside the image (a field larger than a small original) are black, like the sky background.
+    The field is always ``geometry.field_px`` original pixels on a side, centred on the image. Where it reaches
+    outside the image (a cutout smaller than the field, e.g. 256 px, or a narrow one) it is padded with black, like
+    the sky background, rather than rescaled: the network was trained at the fixed pixel scale of the 424 px Kaggle
+    images, so a galaxy must keep its size in pixels. Pillow's ``draft`` lets the JPEG decoder skip detail (scale 1/2,
+    1/4, 1/8) as long as the image stays at least the requested size; the field is then resampled from the reduced
+    image with the box scaled to match. Raises ImageTooLarge, before any pixel is decoded, for a JPEG whose header
+    claims more pixels than Pillow's decompression-bomb limit.
     """
-    with Image.open(io.BytesIO(jpeg)) as image:
+    with _open_image(jpeg) as image:
         width, height = image.size
         wanted = geometry.field / geometry.field_px  # output pixels per original pixel
-        image.draft("RGB", (max(1, math.ceil(width * wanted)), max(1, math.ceil(height * wanted))))
-        shrink = image.size[0] / width
+        drafted = image.draft("RGB", (max(1, math.ceil(width * wanted)), max(1, math.ceil(height * wanted))))
+        shrink = drafted[1][2] / width if drafted else 1.0  # the exact 1/scale: reduced sizes are rounded up
         image = image.convert("RGB")
         box = tuple(v * shrink for v in geometry.source_box(width, height))
+        image, box = _pad_to_box(image, box)
         field = image.resize((geometry.field, geometry.field), Image.Resampling.BILINEAR, box=box, reducing_gap=None)
     return np.asarray(field, dtype=np.uint8)
+
+
+def _open_image(data: bytes) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        limit = f"{2 * Image.MAX_IMAGE_PIXELS:,}"
+        try:
+            width, height = JpegImagePlugin.JpegImageFile(io.BytesIO(data)).size
+        except (OSError, SyntaxError, ValueError):
+            raise ImageTooLarge(f"image too large: more than the limit of {limit} pixels") from None
+        raise ImageTooLarge(f"image too large: {width} x {height} pixels exceeds the limit of {limit} pixels") from None
+
+
+def _pad_to_box(image: Image.Image, box: tuple) -> tuple[Image.Image, tuple]:
+    """The image on a black canvas large enough to hold ``box``, and the box on that canvas; as is if it fits."""
+    left, upper = min(0, math.floor(box[0])), min(0, math.floor(box[1]))
+    right, lower = max(image.width, math.ceil(box[2])), max(image.height, math.ceil(box[3]))
+    if (left, upper, right, lower) == (0, 0, image.width, image.height):
+        return image, box
+    canvas = Image.new("RGB", (right - left, lower - upper))
+    canvas.paste(image, (-left, -upper))
+    return canvas, (box[0] - left, box[1] - upper, box[2] - left, box[3] - upper)
 
 
 def center_crop(images: np.ndarray, size: int) -> np.ndarray:

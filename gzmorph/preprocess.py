@@ -19,7 +19,7 @@ from PIL import UnidentifiedImageError
 from tqdm import tqdm
 
 from gzmorph.archives import DataError, iter_images
-from gzmorph.geometry import Geometry, decode_field
+from gzmorph.geometry import Geometry, ImageTooLarge, decode_field
 from gzmorph.labels import ID_COLUMN
 from gzmorph.shards import ShardWriter
 
@@ -36,14 +36,28 @@ class Decoded:
     error: str | None
 
 
+def reject_reason(error: Exception) -> str:
+    """A plain reason for an image that failed to decode, the same on every run.
+
+    Pillow's own message for an unidentified image holds the address of an in-memory file object.
+    """
+    if isinstance(error, UnidentifiedImageError):
+        return "not a readable JPEG (cannot identify image format)"
+    if isinstance(error, ImageTooLarge):
+        return str(error)
+    if str(error).lower().startswith(("image file is truncated", "truncated file read")):
+        return "truncated JPEG"
+    return f"cannot decode the image: {error}"
+
+
 def _decode_chunk(task: tuple[Geometry, list[tuple[int, str, bytes]]]) -> list[Decoded]:
     geometry, items = task
     out = []
     for galaxy_id, member, data in items:
         try:
             out.append(Decoded(galaxy_id, member, decode_field(data, geometry), None))
-        except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as error:
-            out.append(Decoded(galaxy_id, member, None, f"{type(error).__name__}: {error}"))
+        except (OSError, ValueError, SyntaxError) as error:
+            out.append(Decoded(galaxy_id, member, None, reject_reason(error)))
     return out
 
 

@@ -79,6 +79,12 @@ def test_symlinked_image_is_refused(tmp_path):
         archive.addfile(info)
     with pytest.raises(DataError, match="'img/100.jpg' is a link"):
         list_images(source)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "100.jpg").symlink_to("/etc/passwd")
+    for read in (list_images, lambda s: list(iter_images(s))):
+        with pytest.raises(DataError, match=r"folder: image '100.jpg' is a symbolic link; refused"):
+            read(folder)
 
 
 def test_duplicate_image_id_is_named(tmp_path):
