@@ -58,6 +58,15 @@ class Interface:
     settings: tuple[str, ...] = ()  # keys of gzmorph.settings.SLICES
     wildcards: tuple[str, ...] = ()
 
+    def __post_init__(self):
+        names = [f.name for f in (*self.inputs, *self.outputs)] + [*self.settings, *self.wildcards]
+        clashes = sorted({n for n in names if names.count(n) > 1} | set(names) & {"log", "threads", "configfile"})
+        if clashes:
+            raise BindingError(f"the script declares {clashes} more than once (or a reserved name); rename them")
+        unknown = sorted(set(self.settings) - set(SLICES))
+        if unknown:
+            raise BindingError(f"the script asks for config slices {unknown}; known: {sorted(SLICES)}")
+
 
 # Files that many scripts read, declared once.
 TRAIN_INDEX = Files("train_index", "index.parquet of the labelled shard set (shards and summary.json beside it)")

@@ -117,7 +117,7 @@ rule publish_best:
 rule count_parameters:
     input:
         models=expand("results/models/{model}/model.pt", model=MODEL_NAMES),
-        train_summary=TRAIN_DATA["train_summary"],
+        train_summary="results/data/train/summary.json",
         split=TRAIN_DATA["split"],
     output:
         table=report(

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from gzmorph.plots import extremes_figure
 
 from gzmorph import cli
 from gzmorph.evaluate import predictions_for, top_positions

@@ -10,7 +10,6 @@ perfectly exclusive answers would give (per answer pair, and averaged per questi
 import logging
 
 import pandas as pd
-from gzmorph.plots import correlation_matrix_figure
 
 from gzmorph import cli
 from gzmorph.explore import correlation_matrix, question_correlation_summary, within_question_correlations

@@ -7,7 +7,6 @@
 import logging
 
 import pandas as pd
-from gzmorph.plots import label_histograms_figure
 
 from gzmorph import cli
 from gzmorph.figures import save_figure

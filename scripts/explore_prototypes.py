@@ -8,7 +8,6 @@ network sees it (the geometry comes from the shard set's summary.json).
 import logging
 
 import numpy as np
-from gzmorph.plots import prototypes_figure
 
 from gzmorph import cli
 from gzmorph.explore import prototypes

@@ -248,3 +248,10 @@ def test_every_rule_gives_its_script_exactly_the_keys_it_declares(workflow_rules
         ]
         assert all(is_callable(item) for item in unnamed), f"{where}: unnamed input files {unnamed}"  # unpack(...)
     assert {"ingest", "preprocess", "explore_random_images", "evaluate_extremes", "publish_best"} <= set(checked)
+
+
+def test_an_interface_that_declares_a_name_twice_is_refused():
+    with pytest.raises(cli.BindingError, match=r"\['split'\]"):
+        cli.Interface("doc", outputs=(cli.Files("split", "x"),), settings=("split",))
+    with pytest.raises(cli.BindingError, match="config slices"):
+        cli.Interface("doc", settings=("no_such_slice",))
