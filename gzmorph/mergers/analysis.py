@@ -56,20 +56,20 @@ def error_budget(
     """The adopted fraction with its statistical interval, both systematics and the total interval."""
     target, calib_pred, calib_true = arrays
     f = estimate["fraction"]
-    low, high = estimate["interval"]
+    stat_low, stat_high = (max(0.0, d) for d in (f - estimate["interval"][0], estimate["interval"][1] - f))
     threshold = s.classification_threshold
     definition = definition_systematic(target, calib_pred, calib_true, adopted, s.definition_thresholds, threshold)
     model = model_systematic(f, variants, calib_true, adopted, s.true_threshold, threshold)
     return {
         "estimator": adopted,
         "fraction": f,
-        "stat_low": f - low,
-        "stat_high": high - f,
+        "stat_low": stat_low,
+        "stat_high": stat_high,
         "sys_definition": definition["size"],
         "sys_model": model["size"],
         "definition_values": definition["values"],
         "model_values": model["values"],
-        "interval_68": total_interval(f, f - low, high - f, [definition["size"], model["size"]]),
+        "interval_68": total_interval(f, stat_low, stat_high, [definition["size"], model["size"]]),
         "combination": "statistical half-interval on each side and systematics added in quadrature",
     }
 
