@@ -5,13 +5,11 @@ import numpy as np
 from gzmorph.metrics import rmse
 
 
-def mean_baseline(train_labels: np.ndarray, validation_labels: np.ndarray) -> dict:
-    """Predict the training mean of every label for every galaxy; RMSE on both subsets."""
+def mean_baseline(train_labels: np.ndarray, validation_labels: np.ndarray, test_labels: np.ndarray) -> dict:
+    """Predict the training mean of every label for every galaxy; RMSE and size of each subset."""
     mean = train_labels.mean(axis=0)
-    return {
-        "train_rmse": rmse(train_labels, np.broadcast_to(mean, train_labels.shape)),
-        "validation_rmse": rmse(validation_labels, np.broadcast_to(mean, validation_labels.shape)),
-        "n_train": len(train_labels),
-        "n_validation": len(validation_labels),
-        "mean_labels": mean.round(6).tolist(),
-    }
+    result = {}
+    for name, labels in (("train", train_labels), ("validation", validation_labels), ("test", test_labels)):
+        result[f"{name}_rmse"] = rmse(labels, np.broadcast_to(mean, labels.shape))
+        result[f"n_{name}"] = len(labels)
+    return {**result, "mean_labels": mean.round(6).tolist()}

@@ -26,19 +26,6 @@ def predictions_for(ids: np.ndarray, predictions: pd.DataFrame, source: str) -> 
     return table.loc[ids].to_numpy(dtype=np.float64)
 
 
-def per_label_table(true: np.ndarray, predicted: np.ndarray, train_mean: np.ndarray) -> pd.DataFrame:
-    """RMSE of each label next to the mean-label baseline's, over the same galaxies."""
-    return pd.DataFrame(
-        {
-            "column": LABEL_COLUMNS,
-            "name": [display_name(c) for c in LABEL_COLUMNS],
-            "rmse": rmse_per_label(true, predicted),
-            "rmse_mean_baseline": rmse_per_label(true, np.broadcast_to(train_mean, true.shape)),
-            "n_validation": len(true),
-        }
-    )
-
-
 def bootstrap_rmse_interval(
     true: np.ndarray, predicted: np.ndarray, resamples: int = 1000, confidence: float = 0.68, seed: int = 0
 ) -> tuple[float, float]:

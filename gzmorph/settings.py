@@ -189,6 +189,12 @@ def _typed_models(data: Mapping) -> Models:
     return Models(**data)
 
 
+def _merger_settings(section: Mapping):
+    from gzmorph.mergers.settings import MergerSettings  # here: the Snakefile reads this module, not the analysis
+
+    return MergerSettings.from_config(section)
+
+
 @dataclass(frozen=True)
 class Slice:
     """How a job's part of the config is cut from the whole (``cut``) and typed in the script (``typed``)."""
@@ -222,5 +228,5 @@ SLICES: dict[str, Slice] = {
         lambda config, wildcards: {"true_threshold": config["mergers"]["true_threshold"]},
         lambda d: from_dict(MergerDefinition, d),
     ),
-    "mergers": Slice(_section("mergers"), dict),
+    "mergers": Slice(_section("mergers"), _merger_settings),
 }

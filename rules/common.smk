@@ -1,7 +1,7 @@
 # Shared helpers: model names, raw inputs per image set, config slices, input functions and the list of targets.
 import json
 
-from gzmorph.settings import MODEL_NAMES, SLICES
+from gzmorph.settings import ARCHITECTURES, MODEL_NAMES, SLICES
 TRAIN_DATA = {
     "train_index": "results/data/train/index.parquet",
     "split": "results/data/split.parquet",
@@ -50,7 +50,9 @@ def all_targets():
         "results/figures/evaluate/extremes.png",
         "results/predictions/test_catalogue.parquet",
         "results/predictions/test_catalogue.csv",
+        "results/tables/test_rmse.csv",
         "results/tables/tta_effect.json",
+        "results/figures/evaluate/spread_vs_error.png",
         "results/report/merger_fraction.md",
     ]
 

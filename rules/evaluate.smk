@@ -39,11 +39,6 @@ rule evaluate_true_vs_predicted:
             caption="../report/true_vs_predicted.rst",
             category="Evaluation",
         ),
-        table=report(
-            "results/tables/per_label_rmse.csv",
-            caption="../report/per_label_rmse.rst",
-            category="Evaluation",
-        ),
     log:
         log="results/logs/evaluate_true_vs_predicted.log",
     benchmark:
@@ -84,3 +79,76 @@ rule evaluate_extremes:
         evaluate=config_slice("evaluate"),
     script:
         "../scripts/evaluate_extremes.py"
+
+
+rule predict_labelled_test:
+    input:
+        model_pt="results/models/{model}/model.pt",
+        train_index="results/data/train/index.parquet",
+        split="results/data/split.parquet",
+    output:
+        predictions="results/predictions/labelled_test/{model}.parquet",
+        single_view="results/predictions/labelled_test/{model}_single_view.parquet",
+    log:
+        log="results/logs/predict_labelled_test/{model}.log",
+    benchmark:
+        "results/benchmarks/predict_labelled_test/{model}.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 4
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        predict=config_slice("predict"),
+    script:
+        "../scripts/predict_labelled_test.py"
+
+
+rule evaluate_test:
+    input:
+        predictions=expand(
+            "results/predictions/labelled_test/{model}.parquet", model=MODEL_NAMES
+        ),
+        single_view=expand(
+            "results/predictions/labelled_test/{model}_single_view.parquet",
+            model=MODEL_NAMES,
+        ),
+        train_index="results/data/train/index.parquet",
+        split="results/data/split.parquet",
+    output:
+        scores=report(
+            "results/tables/test_rmse.csv",
+            caption="../report/test_rmse.rst",
+            category="Evaluation",
+        ),
+        per_label=report(
+            "results/tables/per_label_rmse.csv",
+            caption="../report/per_label_rmse.rst",
+            category="Evaluation",
+        ),
+        tta_effect=report(
+            "results/tables/tta_effect.json",
+            caption="../report/tta_effect.rst",
+            category="Evaluation",
+        ),
+        figure=report(
+            "results/figures/evaluate/spread_vs_error.png",
+            caption="../report/spread_vs_error.rst",
+            category="Evaluation",
+        ),
+    log:
+        log="results/logs/evaluate_test.log",
+    benchmark:
+        "results/benchmarks/evaluate_test.tsv"
+    conda:
+        "../envs/figures.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        merger_definition=config_slice("merger_definition"),
+        predict=config_slice("predict"),
+    script:
+        "../scripts/evaluate_test.py"

@@ -1,6 +1,6 @@
 # Predictions for the unlabelled set as a scatter-gather over chunks of images: a checkpoint counts the
 # preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a
-# cluster), gather_predictions writes one catalogue. Then validation predictions with TTA and the merger report.
+# cluster), gather_predictions writes one catalogue. Then the other models' predictions of the same set (the model systematic) and the merger report.
 
 
 wildcard_constraints:
@@ -72,22 +72,16 @@ rule gather_predictions:
         "../scripts/gather_predictions.py"
 
 
-rule predict_validation:
+rule predict_variant:
     input:
-        model="results/models/best.pt",
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        model_pt="results/models/{model}/model.pt",
+        test_index="results/data/test/index.parquet",
     output:
-        predictions="results/predictions/validation_tta.parquet",
-        effect=report(
-            "results/tables/tta_effect.json",
-            caption="../report/tta_effect.rst",
-            category="Evaluation",
-        ),
+        predictions="results/predictions/variants/{model}.parquet",
     log:
-        log="results/logs/predict_validation.log",
+        log="results/logs/predict_variant/{model}.log",
     benchmark:
-        "results/benchmarks/predict_validation.tsv"
+        "results/benchmarks/predict_variant/{model}.tsv"
     conda:
         "../envs/models.yaml"
     threads: 4
@@ -97,13 +91,20 @@ rule predict_validation:
     params:
         predict=config_slice("predict"),
     script:
-        "../scripts/predict_validation.py"
+        "../scripts/predict_variant.py"
 
 
 rule merger_report:
     input:
         test_catalogue="results/predictions/test_catalogue.parquet",
-        validation="results/predictions/validation_tta.parquet",
+        calibration="results/predictions/labelled_test/best.parquet",
+        variant_calibration=expand(
+            "results/predictions/labelled_test/{model}_single_view.parquet",
+            model=ARCHITECTURES,
+        ),
+        variant_targets=expand(
+            "results/predictions/variants/{model}.parquet", model=ARCHITECTURES
+        ),
         train_index="results/data/train/index.parquet",
         test_index="results/data/test/index.parquet",
     output:
@@ -117,19 +118,9 @@ rule merger_report:
             caption="../report/merger_numbers.rst",
             category="Mergers",
         ),
-        sweep_figure=report(
-            "results/figures/mergers/threshold_sweep.png",
-            caption="../report/merger_threshold_sweep.rst",
-            category="Mergers",
-        ),
-        rate_figure=report(
-            "results/figures/mergers/rate_comparison.png",
-            caption="../report/merger_rate_comparison.rst",
-            category="Mergers",
-        ),
         calibration_figure=report(
-            "results/figures/mergers/validation_calibration.png",
-            caption="../report/merger_validation_calibration.rst",
+            "results/figures/mergers/calibration.png",
+            caption="../report/merger_calibration.rst",
             category="Mergers",
         ),
         gallery_figure=report(
@@ -137,16 +128,31 @@ rule merger_report:
             caption="../report/merger_candidates.rst",
             category="Mergers",
         ),
+        threshold_sweep_figure=report(
+            "results/figures/mergers/threshold_sweep.png",
+            caption="../report/merger_threshold_sweep.rst",
+            category="Mergers",
+        ),
+        rate_comparison_figure=report(
+            "results/figures/mergers/rate_comparison.png",
+            caption="../report/merger_rate_comparison.rst",
+            category="Mergers",
+        ),
+        coverage_figure=report(
+            "results/figures/mergers/coverage.png",
+            caption="../report/merger_coverage.rst",
+            category="Mergers",
+        ),
     log:
         log="results/logs/merger_report.log",
     benchmark:
         "results/benchmarks/merger_report.tsv"
     conda:
-        "../envs/models.yaml"
+        "../envs/figures.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=20,
+        runtime=30,
     params:
         mergers=config_slice("mergers"),
     script:

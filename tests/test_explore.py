@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gzmorph.evaluate import per_label_table, predictions_for, top_positions
+from gzmorph.evaluate import predictions_for, top_positions
 from gzmorph.explore import (
     correlation_matrix,
     exclusive_correlation,
@@ -130,12 +130,25 @@ def test_predictions_are_aligned_to_the_requested_ids():
         predictions_for(ids, table.drop(columns="Class1.1"), "p.parquet")
 
 
-def test_per_label_table_puts_each_label_next_to_the_mean_baseline():
-    true = np.zeros((4, N_LABELS))
-    true[:2, 0] = 1.0  # label 0: half ones; the training mean 0.5 misses every galaxy by 0.5
-    predicted = true.copy()
-    predicted[:, 1] = 0.2  # label 1: every prediction off by 0.2
-    table = per_label_table(true, predicted, np.full(N_LABELS, 0.5))
-    assert table["column"].tolist() == list(LABEL_COLUMNS) and (table["n_validation"] == 4).all()
-    assert table["rmse"].tolist()[:3] == pytest.approx([0.0, 0.2, 0.0])
-    assert table["rmse_mean_baseline"].tolist()[:2] == pytest.approx([0.5, 0.5])
+def test_test_scores_give_rmse_with_interval_merger_rmse_and_auc():
+    from gzmorph.evaluate import per_label_rmse, spread_error_bins, test_scores
+    from gzmorph.labels import COLUMN_INDEX
+
+    rng = np.random.default_rng(1)
+    true = rng.random((400, N_LABELS)) * 0.5
+    merger = COLUMN_INDEX["Class8.6"]
+    true[:, merger] *= 0.5
+    true[:40, merger] = 0.6  # 40 true mergers, the rest below 0.25
+    perfect, noisy = true.copy(), true + rng.normal(0, 0.05, true.shape)
+    scores = test_scores(true, {("a", 1): perfect, ("b", 8): noisy}, true.mean(axis=0), 0.4).set_index("model")
+    assert scores.loc["a", "rmse"] == 0 and scores.loc["a", "merger_auc"] == 1.0
+    assert scores.loc["b", "rmse_low68"] < scores.loc["b", "rmse"] < scores.loc["b", "rmse_high68"]
+    assert scores.loc["b", "rmse"] == pytest.approx(0.05, rel=0.05) and scores.loc["b", "n_true_mergers"] == 40
+    assert scores.loc["b", "merger_rmse"] < scores.loc["b", "merger_rmse_mean_baseline"]
+    table = per_label_rmse(true, {("b", 8): noisy}, true.mean(axis=0))
+    assert list(table.columns) == ["column", "name", "rmse_mean_baseline", "rmse_b_tta8", "n_galaxies"]
+
+    spread = rng.random(true.shape) * 0.1 + 1e-6
+    errors_that_follow = true + rng.normal(0, 1, true.shape) * spread
+    bins = spread_error_bins(true, errors_that_follow, spread, n_bins=5)
+    assert bins["n_predictions"].sum() == true.size and bins["rms_error"].is_monotonic_increasing

@@ -1,182 +1,213 @@
-"""Merger-fraction estimators on synthetic vote fractions with known answers, bootstrap coverage, R = f / T_obs,
-and the report (script and Markdown writer) with the shipped literature values, including the unfilled Lotz entry."""
+"""Merger estimators, the known-answer test, Illustris, timescales, scale and literature on answers worked out here.
 
-import copy
-import json
-import runpy
-import sys
-from pathlib import Path
+Crafted galaxies: volunteer Class8.6 from a Beta mixture (most galaxies near 0, mergers around 0.55), predictions a
+shrunk, noisy function of it (a network that regresses to the mean), so that counting above a threshold is biased.
+"""
 
 import numpy as np
-import pandas as pd
 import pytest
 import yaml
-from scipy import stats
+from scipy.integrate import quad
+from scipy.special import expit, logit
 
-from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN
-from gzmorph.merger_report import render
-from gzmorph.mergers import (
-    MergerSettings,
-    analyse,
-    bootstrap,
-    calibrate_threshold,
-    estimate,
-    fraction_above,
-    interval,
-    literature_range,
-    literature_rate,
-    mean_vote,
-    rate,
-    rate_band,
-    threshold_sweep,
+from gzmorph.mergers.coverage import coverage_test, draw_target, split_halves, target_size
+from gzmorph.mergers.estimators import (
+    CENTRES,
+    EDGES,
+    N_BINS,
+    adjust,
+    bin_counts,
+    estimate_all,
+    merger_probability,
+    threshold_index,
 )
-from gzmorph.shards import ShardWriter
+from gzmorph.mergers.literature import compare, compare_literature, rate_per_galaxy, value_used
+from gzmorph.mergers.rates import adopted_rate, pair_timescale_gyr, rate_per_gyr
+from gzmorph.mergers.scale import field_arcsec, kpc_per_arcsec, scale_table
+from gzmorph.mergers.settings import Coverage, MergerSettings
+from gzmorph.mergers.theory import illustris_expectation, major_merger_rate, sample_average_rate
+from gzmorph.mergers.uncertainty import resample, total_interval
+from tests.conftest import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
-MERGERS = yaml.safe_load((ROOT / "config.yaml").read_text())["mergers"]
-SETTINGS = MergerSettings(threshold=0.4, true_threshold=0.4, systematic_thresholds=(0.3, 0.5))
-TIMESCALES = {kind: entry["gyr"] for kind, entry in MERGERS["observability"].items()}
-
-
-def test_simple_estimators_on_known_votes():
-    votes = np.array([0.0, 0.1, 0.4, 0.6, 1.0])
-    assert mean_vote(votes) == pytest.approx(0.42)
-    assert fraction_above(votes, 0.4) == pytest.approx(3 / 5)  # the threshold itself counts
-    assert fraction_above(votes, 0.41) == pytest.approx(2 / 5)
-    thresholds = np.linspace(0.0, 1.0, 21)
-    np.testing.assert_allclose(threshold_sweep(votes, thresholds), [fraction_above(votes, t) for t in thresholds])
+CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())["mergers"]
+SETTINGS = MergerSettings.from_config(CONFIG)
 
 
-def test_calibrated_threshold_undoes_a_shrinking_model():
-    """A model that predicts 0.5 x the true vote undercounts at a fixed threshold; calibration recovers the truth."""
+def crafted(n: int, merger_share: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(predicted, volunteer) Class8.6 of ``n`` galaxies, a ``merger_share`` of them from the merger component."""
+    component = rng.random(n) < merger_share
+    true = np.where(component, rng.beta(5, 4, n), rng.beta(0.6, 12, n))
+    predicted = np.clip(0.06 + 0.45 * true + rng.normal(0, 0.07, n), 0, 1)
+    return predicted, true
+
+
+def test_settings_read_every_key_of_the_config_section():
+    fields = set(MergerSettings.__dataclass_fields__)
+    assert fields == set(CONFIG)
+    assert SETTINGS.classification_threshold is None and SETTINGS.adopted == "pacc"
+    assert SETTINGS.theory.m0_msun == 2e11 and SETTINGS.scale.image_px == 424
+    assert next(e for e in SETTINGS.literature if e.name == "Lotz2011").value is None
+
+
+def test_estimators_on_counts_with_known_rates():
+    """Calibration: TPR 0.8 and FPR 0.1 at 0.4; a target with 30 % mergers built from the same classes."""
+    calib_pred = np.array([0.6] * 8 + [0.1] * 2 + [0.5] * 10 + [0.05] * 90)
+    calib_true = np.array([0.7] * 10 + [0.0] * 100)
+    target = np.array([0.6] * 24 + [0.1] * 6 + [0.5] * 7 + [0.05] * 63)
+    found = estimate_all(bin_counts(calib_pred, calib_true, target, 0.4), threshold=0.4)
+    assert found["cc"] == pytest.approx(0.31)
+    assert found["acc"] == pytest.approx((0.31 - 0.1) / (0.8 - 0.1))  # = 0.3 exactly
+    assert found["pacc"] == pytest.approx(0.3)  # same classes in both sets: any weight recovers the fraction
+    assert found["mean_vote"] == pytest.approx(target.mean())
+
+
+def test_a_prediction_on_the_threshold_is_counted():
+    target = np.array([0.3, 0.4, 0.4, 0.41, 0.9])
+    found = estimate_all(bin_counts(np.array([0.1, 0.5]), np.array([0.0, 0.7]), target, 0.4), threshold=0.4)
+    assert found["cc"] == pytest.approx(4 / 5)
+
+
+def test_youden_threshold_maximises_tpr_minus_fpr_by_brute_force():
+    rng = np.random.default_rng(3)
+    pred, true = crafted(2000, 0.1, rng)
+    index = int(threshold_index(bin_counts(pred, true, pred, 0.4), None))
+    merger = true >= 0.4
+    separation = [np.mean(pred[merger] >= t) - np.mean(pred[~merger] >= t) for t in EDGES[1:N_BINS]]
+    assert index == 1 + int(np.argmax(separation))
+
+
+def test_merger_probability_recovers_a_logistic_curve():
+    """Expected counts of a logistic P(merger | x) give back that curve (the weak ridge costs < 1e-3)."""
+    n = np.full(N_BINS, 1000.0)
+    truth = expit(-4.0 + 2.5 * logit(CENTRES) + 2.0)
+    assert np.abs(merger_probability(n * truth, n * (1 - truth)) - truth).max() < 1e-3
+
+
+def test_adjust_clips_to_unit_interval_and_flags_no_separation():
+    assert adjust(np.array(0.05), np.array(0.8), np.array(0.1)) == 0.0
+    assert adjust(np.array(0.95), np.array(0.8), np.array(0.1)) == 1.0
+    assert np.isnan(adjust(np.array(0.3), np.array(0.1), np.array(0.1)))
+
+
+def test_bootstrap_resamples_keep_each_set_size():
     rng = np.random.default_rng(4)
-    valid_true, test_true = rng.beta(0.3, 4, 2000), rng.beta(0.3, 4, 5000)
-    valid_pred, test_pred = 0.5 * valid_true, 0.5 * test_true
-    cut = calibrate_threshold(valid_pred, valid_true, 0.4)
-    assert fraction_above(valid_pred, cut) == fraction_above(valid_true, 0.4)  # exact count on validation
-    found = estimate(test_pred, valid_pred, valid_true, SETTINGS)
-    truth = fraction_above(test_true, 0.4)
-    assert found["calibrated"] == pytest.approx(truth, abs=0.01)
-    assert found["threshold"] < truth / 2  # the fixed threshold misses most of them
-    assert found["mean_vote"] == pytest.approx(0.5 * test_true.mean())
-    assert calibrate_threshold(valid_pred, np.zeros(10) + 0.1, 0.4) > valid_pred.max()  # no true mergers: none above
+    pred, true = crafted(500, 0.1, rng)
+    copies = resample(bin_counts(pred[:200], true[:200], pred[200:], 0.4), 50, rng)
+    assert np.all(copies.mergers.sum(axis=1) + copies.others.sum(axis=1) == 200)
+    assert np.all(copies.target.sum(axis=1) == 300)
 
 
-@pytest.mark.parametrize("name", ["mean_vote", "threshold"])
-def test_bootstrap_interval_covers_the_truth_in_95_percent_of_samples(name):
-    """Population Beta(0.3, 4): known mean and known fraction above 0.4; 200 samples of 400 galaxies each."""
-    population = stats.beta(0.3, 4)
-    truth = {"mean_vote": population.mean(), "threshold": population.sf(SETTINGS.threshold)}[name]
+def test_halves_and_targets_are_disjoint_and_stratified():
     rng = np.random.default_rng(5)
-    valid = rng.beta(0.3, 4, 40)
-    covered = 0
-    for _ in range(200):
-        sample = population.rvs(400, random_state=rng)
-        low, high = interval(bootstrap(sample, valid, valid, SETTINGS, 200, rng)[name], 0.95)
-        covered += low <= truth <= high
-    assert 0.89 <= covered / 200 <= 0.99
+    is_merger = rng.random(1000) < 0.1
+    calibration, mergers, others = split_halves(is_merger, rng)
+    assert abs(is_merger[calibration].sum() - len(mergers)) <= 1 and is_merger[mergers].all()
+    size = target_size(len(mergers), len(others), np.array([0.025, 0.1, 0.4]))
+    target = draw_target(mergers, others, size, 0.4, rng)
+    assert len(target) == size == len(np.unique(target)) and not np.intersect1d(target, calibration).size
 
 
-def test_rate_is_fraction_over_timescale_in_per_gyr():
-    assert rate(0.02, 0.2) == pytest.approx(0.1)  # 2% visible for 200 Myr: 0.1 mergers per galaxy per Gyr
-    assert rate(0.02, 1.6) == pytest.approx(0.0125)
-    assert rate_band([0.01, 0.03], [0.2, 0.4]) == pytest.approx((0.025, 0.15))
+@pytest.fixture(scope="module")
+def known_answer():
+    """The known-answer test on 4000 crafted labelled galaxies, 200 repeats per factor."""
+    pred, true = crafted(4000, 0.1, np.random.default_rng(6))
+    return coverage_test(pred, true, 0.4, None, Coverage((0.25, 1.0, 4.0), 200, 100, 7), 0.68)
+
+
+@pytest.mark.parametrize("name", ["pacc", "acc"])
+def test_adjusted_estimators_recover_the_truth_and_cover_68_percent(known_answer, name):
+    for factor in known_answer["factors"]:
+        found = factor["estimators"][name]
+        assert found["valid_repeats"] == 200
+        assert abs(found["bias"]) < found["median_half_width"] / 2  # far inside its own 68 % interval
+        assert found["mean_interval"][0] < factor["true_fraction"] < found["mean_interval"][1]
+        assert 0.55 <= found["coverage"] <= 0.80
+    assert known_answer["passes"][name]
+
+
+def test_count_matching_and_unadjusted_estimators_fail_away_from_the_calibration_fraction(known_answer):
+    low, _, high = known_answer["factors"]
+    for factor in (low, high):
+        matching = factor["estimators"]["count_matching"]
+        assert abs(matching["bias"]) > 5 * matching["bias_error"]  # pulled towards the calibration fraction
+    assert low["estimators"]["count_matching"]["bias"] > 0 > high["estimators"]["count_matching"]["bias"]
+    assert not any(known_answer["passes"][name] for name in ("count_matching", "cc", "mean_vote"))
+
+
+def test_known_answer_test_is_skipped_without_enough_mergers():
+    result = coverage_test(np.full(50, 0.1), np.full(50, 0.05), 0.4, None, SETTINGS.coverage, 0.68)
+    assert "skipped" in result and "0 true mergers" in result["skipped"]
+
+
+def test_illustris_rate_against_the_closed_form_mass_ratio_integral():
+    """At z = 0 and fixed M the mu integral of mu^b over [1/4, 1] is (1 - 4^-(b+1)) / (b+1)."""
+    p = SETTINGS.theory
+    for mass in (1e10, 1e11):
+        b = p.beta0 + p.gamma * np.log10(mass / 1e10)
+        mass_term = (mass / 1e10) ** p.alpha0 * (1 + (mass / 2e11) ** p.delta0)
+        by_hand = 10**p.log10_a0_gyr * mass_term * (1 - 4 ** -(b + 1)) / (b + 1)
+        assert major_merger_rate(mass, 0.0, p) == pytest.approx(by_hand, rel=1e-8)
+    assert major_merger_rate(1e10, 0.0, p) == pytest.approx(0.01, rel=0.2)
+    assert major_merger_rate(1e11, 0.0, p) == pytest.approx(0.025, rel=0.2)
+
+
+def test_illustris_sample_average_is_the_mean_over_log_mass_and_redshift():
+    p = SETTINGS.theory
+    log_mass, z = np.meshgrid(np.linspace(10, 11, 41), np.linspace(0.05, 0.1, 11))
+    grid = np.vectorize(lambda m, zz: major_merger_rate(10**m, zz, p))(log_mass, z)
+    averaged = np.trapezoid(np.trapezoid(grid, z[:, 0], axis=0), log_mass[0]) / (1.0 * 0.05)
+    assert sample_average_rate(p) == pytest.approx(averaged, rel=1e-3)
+    expectation = illustris_expectation(p)
+    assert expectation["band"][0] < expectation["sample_average"] < expectation["band"][1]
+
+
+def test_kitzbichler_white_timescale_for_patton_atfield_pairs():
+    pairs = SETTINGS.pair_timescale
+    assert pair_timescale_gyr(20.0, 3e10, True, pairs) == pytest.approx(1.1 * 20 / 25)
+    assert pair_timescale_gyr(20.0, 3e10, False, pairs) == pytest.approx(1.6 * 20 / 25)
+    assert pair_timescale_gyr(25.0, 3e11, True, pairs) == pytest.approx(1.1 * 10**-0.3)
+
+
+def test_rate_is_fraction_over_timescale_with_the_timescale_range_as_a_systematic():
+    assert rate_per_gyr(0.02, 0.2) == pytest.approx(0.1)
     with pytest.raises(ValueError, match="positive"):
-        rate(0.02, 0.0)
+        rate_per_gyr(0.02, 0.0)
+    budget = {"fraction": 0.03, "stat_low": 0.003, "stat_high": 0.006, "sys_definition": 0.0, "sys_model": 0.0}
+    rate = adopted_rate(budget, SETTINGS.observability["morphological"])
+    assert rate["rate_gyr"] == pytest.approx(0.1)  # 3 % over 0.3 Gyr
+    assert (rate["stat_low"], rate["stat_high"]) == pytest.approx((0.01, 0.02))
+    assert (rate["sys_timescale_low"], rate["sys_timescale_high"]) == pytest.approx((0.1 - 0.075, 0.15 - 0.1))
 
 
-def test_literature_values_from_config():
-    entries = {e["name"]: e for e in MERGERS["literature"]}
-    assert literature_range(entries["Darg2010"]) == pytest.approx((0.015, 0.045))  # 1-3% times C = 1.5
-    assert literature_rate(entries["PattonAtfield2008"], TIMESCALES) == pytest.approx((0.02 / 1.6, 0.02 / 1.1))
-    assert entries["Lotz2011"]["value"] is None and not entries["Lotz2011"]["verified"]
-    assert literature_range(entries["Lotz2011"]) is None and literature_rate(entries["Lotz2011"], TIMESCALES) is None
-    assert all(e["verified"] for e in MERGERS["literature"] if e["value"] is not None)
+def test_total_interval_adds_statistics_and_systematics_in_quadrature():
+    assert total_interval(0.1, 0.03, 0.04, [0.04, 0.0]) == pytest.approx([0.05, 0.1 + np.sqrt(0.0032)])
+    assert total_interval(0.01, 0.03, 0.04, [0.04])[0] == 0.0
 
 
-def _synthetic_result():
-    rng = np.random.default_rng(6)
-    valid_true = rng.beta(0.3, 4, 300)
-    valid_pred = np.clip(0.7 * valid_true + rng.normal(0, 0.02, 300), 0, 1)
-    test = np.clip(0.7 * rng.beta(0.3, 4, 500), 0, 1)
-    return analyse(test, valid_pred, valid_true, SETTINGS, 100, 0.68, 0, "calibrated", TIMESCALES)
+def test_physical_scale_against_the_angular_diameter_distance_integral():
+    c_km_s, h0, om0, z = 299792.458, 70.0, 0.3, 0.1
+    comoving = c_km_s / h0 * quad(lambda x: 1 / np.sqrt(om0 * (1 + x) ** 3 + 1 - om0), 0, z)[0]  # Mpc
+    by_hand = comoving / (1 + z) * 1e3 * np.pi / (180 * 3600)
+    assert kpc_per_arcsec(z, h0, om0) == pytest.approx(by_hand, rel=1e-4)
+    assert kpc_per_arcsec(z, h0, om0) == pytest.approx(1.8, rel=0.05)
+    assert field_arcsec(3.0, SETTINGS.scale) == pytest.approx(25.44)
+    row = next(r for r in scale_table(SETTINGS.scale, (212, 48)) if r["z"] == 0.1)
+    assert row["field_kpc_minimum_r90"] == pytest.approx(25.44 * by_hand, rel=1e-4)
+    assert row["network_pixel_kpc_typical_r90"] == pytest.approx(row["field_kpc_typical_r90"] * 212 / 424 / 48)
 
 
-def test_report_lists_literature_and_says_lotz_is_not_filled_in():
-    result = _synthetic_result()
-    text = render(result, MERGERS["literature"], MERGERS["observability"], {"catalogue": "c.parquet"}, {"F": "f.png"})
-    for entry in MERGERS["literature"]:
-        assert entry["citation"] in text
-    lotz_row = next(line for line in text.splitlines() if line.startswith("| Lotz2011 |"))
-    assert "**not filled in**" in lotz_row and "not set" in lotz_row
-    assert "Lotz2011 is not filled in" in text
-    assert f"{100 * result['adopted_fraction']['fraction']:.2f}%" in text
-    assert "![F](f.png)" in text
-
-    filled = copy.deepcopy(MERGERS["literature"])
-    next(e for e in filled if e["name"] == "Lotz2011")["value"] = 0.05
-    text = render(result, filled, MERGERS["observability"], {}, {})
-    lotz_row = next(line for line in text.splitlines() if line.startswith("| Lotz2011 |"))
-    assert "0.05" in lotz_row and "**no**" in lotz_row
-    assert "used but marked unverified" in text
+def test_literature_keeps_each_quantity_and_its_own_timescale():
+    entries = {e.name: e for e in SETTINGS.literature}
+    assert value_used(entries["Darg2010"]) == pytest.approx((0.015, 0.045))  # 1 - 3 % x C = 1.5
+    found = {e["name"]: e for e in compare_literature(SETTINGS, [0.01, 0.02], [0.03, 0.09])}
+    assert found["Darg2010"]["rate_gyr"] == pytest.approx([0.015 / 0.4, 0.045 / 0.2])
+    assert found["PattonAtfield2008"]["rate_gyr"] == pytest.approx([0.02 / 0.88, 0.02 / 0.88])
+    assert found["Casteels2014"]["fraction_verdict"].startswith("tie")
+    assert found["Casteels2014 volume rate"]["rate_gyr"] is None  # no number density given
+    assert not found["Lotz2011"]["filled_in"] and found["Lotz2011"]["rate_gyr"] is None
+    assert rate_per_galaxy(entries["Lotz2011"], None) is None
 
 
-def test_merger_report_script_writes_report_numbers_and_figures(tmp_path):
-    rng = np.random.default_rng(7)
-    test_ids, valid_ids = np.arange(1000, 1060, dtype=np.uint64), np.arange(5000, 5080, dtype=np.uint64)
-    writer = ShardWriter(tmp_path / "test", shard_size=32, image_shape=(8, 8, 3))
-    for galaxy_id in test_ids:
-        writer.add(int(galaxy_id), rng.integers(0, 256, (8, 8, 3), dtype=np.uint8))
-    writer.close().to_parquet(tmp_path / "test/index.parquet")
-
-    def table(ids, merger):
-        values = rng.uniform(0, 1, (len(ids), 37)).astype(np.float32)
-        values[:, LABEL_COLUMNS.index(MERGER_COLUMN)] = merger
-        frame = pd.DataFrame(values, columns=list(LABEL_COLUMNS))
-        frame.insert(0, ID_COLUMN, ids)
-        return frame
-
-    table(test_ids, rng.beta(0.3, 3, len(test_ids))).to_parquet(tmp_path / "test.parquet")
-    true = rng.beta(0.3, 3, len(valid_ids))
-    table(valid_ids, 0.8 * true).to_parquet(tmp_path / "valid.parquet")
-    table(valid_ids, true).to_parquet(tmp_path / "train_index.parquet")
-    settings = {**MERGERS, "gallery_size": 6, "bootstrap": {"resamples": 50, "confidence": 0.68, "seed": 0}}
-    out = {
-        "report": tmp_path / "report/merger_fraction.md",
-        "numbers": tmp_path / "tables/merger_fraction.json",
-        "sweep-figure": tmp_path / "figures/sweep.png",
-        "rate-figure": tmp_path / "figures/rate.png",
-        "calibration-figure": tmp_path / "figures/calibration.png",
-        "gallery-figure": tmp_path / "figures/gallery.png",
-    }
-    argv = ["merger_report.py", "--test-catalogue", str(tmp_path / "test.parquet"),
-            "--validation", str(tmp_path / "valid.parquet"), "--train-index", str(tmp_path / "train_index.parquet"),
-            "--test-index", str(tmp_path / "test/index.parquet"), "--settings", json.dumps(settings),
-            *[a for k, v in out.items() for a in (f"--{k}", str(v))]]  # fmt: skip
-    saved, sys.argv = sys.argv, argv
-    try:
-        runpy.run_path(str(ROOT / "scripts/merger_report.py"), run_name="__main__")
-    finally:
-        sys.argv = saved
-    assert all(p.stat().st_size > 0 for p in out.values())
-    numbers = json.loads(out["numbers"].read_text())
-    assert numbers["n_test"] == 60 and numbers["n_validation"] == 80
-    assert numbers["estimators"]["mean_vote"]["validation"]["true"] == pytest.approx(true.mean(), rel=1e-5)
-    text = out["report"].read_text()
-    assert "](../figures/sweep.png)" in text and "Lotz2011 is not filled in" in text
-
-
-def test_calibration_on_too_few_true_mergers_falls_back_to_the_mean_vote():
-    rng = np.random.default_rng(8)
-    valid_true = rng.beta(0.3, 4, 300)
-    valid_pred = np.clip(0.7 * valid_true + rng.normal(0, 0.02, 300), 0, 1)
-    test = np.clip(0.7 * rng.beta(0.3, 4, 500), 0, 1)
-    n_true = int(np.sum(valid_true >= SETTINGS.true_threshold))
-    enough = analyse(test, valid_pred, valid_true, SETTINGS, 50, 0.68, 0, "calibrated", TIMESCALES, n_true)
-    assert enough["adopted"] == "calibrated" and enough["adopted_because"] is None
-    too_few = analyse(test, valid_pred, valid_true, SETTINGS, 50, 0.68, 0, "calibrated", TIMESCALES, n_true + 1)
-    assert too_few["adopted"] == "mean_vote"
-    assert f"has {n_true} true mergers" in too_few["adopted_because"]
-    assert too_few["adopted_fraction"]["fraction"] == pytest.approx(np.mean(test))
-    text = render(too_few, MERGERS["literature"], MERGERS["observability"], {}, {})
-    assert "mean vote is adopted instead of the calibrated threshold" in text
+def test_verdicts_call_overlapping_intervals_a_tie():
+    assert compare([0.1, 0.3], [0.25, 0.5]).startswith("tie")
+    assert compare([0.4, 0.6], [0.05, 0.15]) == "ours is 5x higher, beyond both spreads"

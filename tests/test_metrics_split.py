@@ -34,9 +34,11 @@ def test_split_is_random_seeded_and_80_20():
 def test_mean_baseline_on_known_labels():
     train = np.array([[0.0, 1.0], [1.0, 1.0]])
     validation = np.array([[0.5, 0.0]])
-    result = mean_baseline(train, validation)
+    test = np.array([[0.5, 1.0], [0.5, 1.0]])
+    result = mean_baseline(train, validation, test)
     assert result["train_rmse"] == pytest.approx(np.sqrt((0.25 + 0.25) / 4))
     assert result["validation_rmse"] == pytest.approx(np.sqrt((0 + 1) / 2))
+    assert result["test_rmse"] == 0 and result["n_test"] == 2
     assert result["mean_labels"] == [0.5, 1.0]
 
 
