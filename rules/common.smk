@@ -47,6 +47,7 @@ def all_targets():
         "results/predictions/test_catalogue.csv",
         "results/tables/tta_effect.json",
         "results/report/merger_fraction.md",
+        "results/report/index.html",
     ]
 
 
