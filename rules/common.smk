@@ -54,6 +54,7 @@ def all_targets():
         "results/tables/tta_effect.json",
         "results/figures/evaluate/spread_vs_error.png",
         "results/report/merger_fraction.md",
+        "results/report/index.html",
     ]
 
 

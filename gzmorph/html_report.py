@@ -1,0 +1,700 @@
+"""The run's report as one self-contained HTML page: headline numbers first, then every figure and table inline.
+
+Figures are embedded as base64 PNG, tables are HTML tables (CSV -> rows, JSON -> flattened key/value pairs, the
+Markdown merger report -> HTML), and the page has no scripts and loads nothing, so it can be mailed as one file.
+Everything except :func:`write_report` is pure: data in, HTML string out, every text passed through
+:func:`html.escape`. Which file goes in which section is the data in :data:`SECTIONS`.
+"""
+
+import base64
+import csv
+import html
+import io
+import json
+import math
+import posixpath
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import zip_longest
+from pathlib import Path
+
+
+class ReportInputError(RuntimeError):
+    """A required input of the report is missing or unreadable; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One figure or table of the report: the file the workflow writes, a title, and its caption."""
+
+    path: str  # as written by the workflow, relative to the working directory
+    title: str
+    caption: str | None = None  # name of a caption file in report/ (shared with ``snakemake --report``)
+    note: str = ""  # caption text for files that have no caption file
+    max_rows: int | None = None  # show only the first rows of a long CSV
+
+
+SECTIONS: dict[str, tuple[Item, ...]] = {
+    "Data": (
+        Item(
+            "results/data/train/summary.json",
+            "Preprocessing of the labelled set",
+            note="Sizes, geometry, reduction factor against the 424x424x3 originals and decoding throughput.",
+        ),
+        Item("results/data/test/summary.json", "Preprocessing of the unlabelled set"),
+        Item(
+            "results/data/train/rejects.csv",
+            "Labelled images that failed to decode",
+            note="Skipped, with the reason; the run fails if more than ingest.max_reject_fraction of the images do.",
+        ),
+        Item("results/data/test/rejects.csv", "Unlabelled images that failed to decode"),
+        Item(
+            "results/figures/split/label_histograms_split.png",
+            "Train and validation label distributions",
+            "label_histograms_split.rst",
+        ),
+        Item("results/tables/split_ks.csv", "Train vs validation: KS test per label", "split_ks.rst"),
+    ),
+    "Exploration": (
+        Item("results/figures/explore/random_images.png", "Random labelled galaxies", "random_images.rst"),
+        Item("results/figures/explore/label_histograms.png", "Label histograms", "label_histograms.rst"),
+        Item("results/figures/explore/prototypes.png", "The prototype of each label", "prototypes.rst"),
+        Item("results/figures/explore/correlation_matrix.png", "Correlation matrix", "correlation_matrix.rst"),
+        Item(
+            "results/tables/within_question_correlation_summary.csv",
+            "Within-question correlations per question",
+            "within_question_correlation_summary.rst",
+        ),
+        Item(
+            "results/tables/within_question_correlations.csv",
+            "Within-question correlations per pair",
+            "within_question_correlations.rst",
+        ),
+        Item("results/figures/explore/downsizing.png", "Before and after downsizing", "downsizing.rst"),
+        Item("results/tables/memory_estimate.json", "Memory estimate", "memory_estimate.rst"),
+    ),
+    "Models": (
+        Item("results/baseline/mean.json", "Mean-label baseline", "baseline.rst"),
+        Item("results/figures/models/cv_scores.png", "Cross-validation of the custom CNN", "cv_scores.rst"),
+        Item("results/models/cv/folds.csv", "Cross-validation folds", "cv_folds.rst"),
+        *(
+            Item(f"results/figures/models/{model}_training.png", f"Training curve: {model}", "training_curve.rst")
+            for model in ("resnet18", "cnn", "best")
+        ),
+        Item("results/tables/parameters.csv", "Parameters against training pixels", "parameters.rst"),
+        Item("results/models/best.json", "The chosen model", "best_choice.rst"),
+    ),
+    "Evaluation": (
+        Item("results/figures/evaluate/validation_curves.png", "Validation curves", "validation_curves.rst"),
+        Item("results/figures/evaluate/true_vs_predicted.png", "True vs predicted", "true_vs_predicted.rst"),
+        Item("results/tables/per_label_rmse.csv", "RMSE per label", "per_label_rmse.rst"),
+        Item("results/figures/evaluate/extremes.png", "Most extreme galaxies", "extremes.rst"),
+        Item("results/tables/tta_effect.json", "Test-time augmentation", "tta_effect.rst"),
+    ),
+    "Predictions": (
+        Item(
+            "results/predictions/test_catalogue.csv",
+            "Catalogue of the unlabelled set",
+            max_rows=10,
+            note="Predicted vote fractions in the Kaggle submission format; the Parquet copy holds the same.",
+        ),
+    ),
+    "Mergers": (
+        Item("results/report/merger_fraction.md", "Merger-fraction report"),
+        Item("results/figures/mergers/threshold_sweep.png", "Threshold sweep", "merger_threshold_sweep.rst"),
+        Item("results/figures/mergers/rate_comparison.png", "Merger rate comparison", "merger_rate_comparison.rst"),
+        Item(
+            "results/figures/mergers/validation_calibration.png",
+            "Validation calibration",
+            "merger_validation_calibration.rst",
+        ),
+        Item("results/figures/mergers/candidates.png", "Merger candidates", "merger_candidates.rst"),
+        Item("results/tables/merger_fraction.json", "Every number of the merger report", "merger_numbers.rst"),
+    ),
+}
+HEADLINE_FILES = {
+    "baseline": "results/baseline/mean.json",
+    "best": "results/models/best.json",
+    "tta": "results/tables/tta_effect.json",
+    "mergers": "results/tables/merger_fraction.json",
+}
+COLLAPSE_ROWS = 40  # longer tables are folded into a <details> element
+CSS = """
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2328;margin:0}
+main{max-width:1100px;margin:0 auto;padding:1rem 1.5rem 4rem}
+h1{font-size:1.9rem;margin:.8rem 0 .2rem}
+h2{border-bottom:2px solid #d0d7de;padding-bottom:.2rem;margin-top:2.8rem}
+#summary h2{margin-top:1.2rem}
+h3{margin:2rem 0 .4rem}
+.subtitle{color:#57606a;margin:0 0 1rem}
+nav.toc{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
+nav.toc summary{cursor:pointer;color:#57606a;font-size:.9rem;margin-top:.2rem}
+nav.toc ol{margin:.2rem 0;padding-left:1.4rem}
+nav.toc ol ol{font-size:.88rem;columns:2;column-gap:2rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:.8rem;margin:1rem 0}
+.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem .9rem;background:#f6f8fa}
+.card .label{font-size:.85rem;color:#57606a}
+.card .value{font-size:1.7rem;font-weight:600;line-height:1.3}
+.card .detail{font-size:.85rem;color:#3d444d}
+.table-wrap{overflow-x:auto;margin:.5rem 0}
+table{border-collapse:collapse;font-size:.88rem}
+th,td{border:1px solid #d0d7de;padding:.2rem .5rem;text-align:left;vertical-align:top}
+th{background:#eef1f4}
+tbody tr:nth-child(even) td{background:#f9fafb}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+tr.chosen td{font-weight:600}
+img{max-width:100%;height:auto;display:block;margin:.6rem auto;border:1px solid #eaeef2}
+.caption{font-size:.95rem}
+.source,.rows{color:#6e7781;font-size:.8rem;margin:.2rem 0}
+.missing,.note{background:#fff8c5;border-left:4px solid #d4a72c;padding:.3rem .8rem}
+.markdown{border-left:3px solid #d0d7de;padding-left:1rem}
+code{background:#eff1f3;padding:0 .25rem;border-radius:3px;font-size:.9em}
+footer{color:#6e7781;font-size:.85rem;margin-top:3rem;border-top:1px solid #d0d7de}
+"""
+_IMAGE_LINK = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")
+_RST_LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?%?")
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def section_files() -> list[str]:
+    """Every file shown in a section, in report order (the rule's inputs)."""
+    return [item.path for items in SECTIONS.values() for item in items]
+
+
+def caption_files() -> list[str]:
+    """Names of the caption files in report/ that the sections use."""
+    return sorted({item.caption for items in SECTIONS.values() for item in items if item.caption})
+
+
+def anchor(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# ---- values ----------------------------------------------------------------------------------------------------
+
+
+def fmt_number(value: object) -> str:
+    """Short text for a JSON value: 4 significant digits, integers and strings as they are."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(fmt_number(v) for v in value)
+    return str(value)
+
+
+def fmt_cell(text: str) -> str:
+    """A CSV cell: integers kept, other numbers to 4 significant digits, text as it is."""
+    if re.fullmatch(r"[+-]?\d+", text):
+        return text
+    try:
+        return fmt_number(float(text))
+    except ValueError:
+        return text
+
+
+def pct(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def span_text(span: Sequence[float] | None, percent: bool) -> str:
+    """'low - high' (or one value) as percentages or to 3 significant digits."""
+    if not span:
+        return "n/a"
+    show = pct if percent else (lambda v: f"{v:.3g}")
+    low, high = min(span), max(span)
+    return show(low) if low == high else f"{show(low)} – {show(high)}"
+
+
+def dig(data: object, *keys: object) -> object:
+    """data[k1][k2]...; None where any level is missing (optional keys never crash the report)."""
+    for key in keys:
+        if isinstance(data, Mapping) and key in data:
+            data = data[key]
+        elif isinstance(data, list | tuple) and isinstance(key, int) and -len(data) <= key < len(data):
+            data = data[key]
+        else:
+            return None
+    return data
+
+
+def number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+# ---- tables, figures, captions ---------------------------------------------------------------------------------
+
+
+def table_html(header: Sequence[str], rows: Sequence[Sequence[object]], chosen: int | None = None) -> str:
+    """An HTML table; all-numeric columns are right-aligned, row ``chosen`` is bold, long tables are folded."""
+
+    def numeric(value: object) -> bool:
+        return bool(_NUMBER.fullmatch(str(value).strip()))
+
+    columns = list(zip_longest(*rows, fillvalue=""))
+    right = {
+        j
+        for j, col in enumerate(columns)
+        if all(numeric(v) or not str(v).strip() for v in col) and any(str(v).strip() for v in col)
+    }
+
+    def cell(j: int, value: object) -> str:
+        return f'<td class="num">{esc(value)}</td>' if j in right else f"<td>{esc(value)}</td>"
+
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join(
+        f"<tr{' class=chosen' if k == chosen else ''}>{''.join(cell(j, v) for j, v in enumerate(row))}</tr>"
+        for k, row in enumerate(rows)
+    )
+    table = f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    if len(rows) > COLLAPSE_ROWS:
+        return f"<details><summary>Show all {len(rows)} rows</summary>{table}</details>"
+    return table
+
+
+def csv_html(text: str, max_rows: int | None = None) -> str:
+    """A CSV file as a table (the first ``max_rows`` data rows if given)."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return '<p class="rows">Empty file.</p>'
+    header, body = rows[0], rows[1:]
+    shown = body if max_rows is None else body[:max_rows]
+    count = f"{len(body)} rows" if len(shown) == len(body) else f"the first {len(shown)} of {len(body)} rows"
+    if not body:
+        return f'<p class="rows">No rows (columns: {esc(", ".join(header))}).</p>'
+    table = table_html(header, [[fmt_cell(c) for c in row] for row in shown])
+    return f'<p class="rows">{esc(count)}</p>{table}'
+
+
+def flatten(data: object, prefix: str = "") -> list[tuple[str, object]]:
+    """Nested dicts (and lists holding dicts or lists) as (dotted key, value) pairs; lists of scalars stay whole."""
+    if isinstance(data, Mapping) and data:
+        pairs: list[tuple[str, object]] = []
+        for key, value in data.items():
+            pairs += flatten(value, f"{prefix}.{key}" if prefix else str(key))
+        return pairs
+    if isinstance(data, list) and any(isinstance(v, Mapping | list) for v in data):
+        pairs = []
+        for k, value in enumerate(data):
+            pairs += flatten(value, f"{prefix}.{k}" if prefix else str(k))
+        return pairs
+    return [(prefix, data)]
+
+
+def json_html(data: object) -> str:
+    """A JSON document as a key/value table with dotted keys."""
+    return table_html(["key", "value"], [(key, fmt_number(value)) for key, value in flatten(data)])
+
+
+def markdown_html(text: str, base: str, figure_anchors: Mapping[str, str]) -> str:
+    """Markdown as HTML, raw HTML in it escaped, headings two levels down (the page has h1 and h2 already).
+
+    Image links are resolved against ``base`` (the Markdown file's folder); one that names a figure of this report
+    becomes a link to it (``figure_anchors``: path -> anchor), so no image is embedded twice.
+    """
+    import markdown  # here, not at the top: the Snakefile imports this module to list the report's inputs
+
+    def link(match: re.Match) -> str:
+        resolved = posixpath.normpath(posixpath.join(base, match.group(2)))
+        if resolved in figure_anchors:
+            return f"[Figure: {match.group(1)}](#{figure_anchors[resolved]})"
+        return f"{match.group(1)} (figure not embedded: `{match.group(2)}`)"
+
+    converter = markdown.Markdown(extensions=["tables"], output_format="html")
+    converter.preprocessors.deregister("html_block")
+    converter.inlinePatterns.deregister("html")
+    body = converter.convert(_IMAGE_LINK.sub(link, text))
+    body = _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 2)}", body)
+    return f'<div class="markdown">{body}</div>'
+
+
+def image_html(data: bytes, alt: str) -> str:
+    """An image embedded as a base64 data URI (PNG, or JPEG by its signature)."""
+    mime = "image/jpeg" if data[:2] == b"\xff\xd8" else "image/png"
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<img src="data:{mime};base64,{encoded}" alt="{esc(alt)}">'
+
+
+def rst_html(text: str) -> str:
+    """A caption file (reStructuredText) as paragraphs: ``literal`` becomes <code>, Jinja lines are dropped."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if "{{" not in p and p.strip()]
+    return "".join("<p>" + _RST_LITERAL.sub(r"<code>\1</code>", esc(p)) + "</p>" for p in paragraphs)
+
+
+# ---- the landing section ---------------------------------------------------------------------------------------
+
+
+def card_html(label: str, value: str, detail: str = "") -> str:
+    return (
+        f'<div class="card"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div>'
+        f'<div class="detail">{esc(detail)}</div></div>'
+    )
+
+
+def rmse_text(value: object) -> str:
+    return "n/a" if number(value) is None else f"{number(value):.4f}"
+
+
+def model_description(best: Mapping) -> str:
+    """One line on the chosen model from the keys of best.json that are present."""
+    parts = [f"{best[k]} {what}" for k, what in (("architecture", "architecture"), ("head", "head")) if best.get(k)]
+    if best.get("epochs") is not None:
+        parts.append(f"{fmt_number(best['epochs'])} epochs (kept epoch {fmt_number(best.get('best_epoch'))})")
+    if best.get("scheduler"):
+        parts.append(f"scheduler {best['scheduler']}")
+    if "rotate" in best:
+        parts.append("rotation augmentation" if best["rotate"] else "no augmentation")
+    if best.get("n_parameters") is not None:
+        parts.append(f"{best['n_parameters']:,} parameters" if isinstance(best["n_parameters"], int) else "")
+    if number(best.get("train_seconds")) is not None:
+        parts.append(f"trained in {number(best['train_seconds']):.0f} s on {best.get('device', 'an unnamed device')}")
+    return ", ".join(p for p in parts if p)
+
+
+def models_html(baseline: Mapping, best: Mapping, tta: Mapping) -> str:
+    """Validation RMSE of the mean baseline, every compared model (the chosen one bold) and the chosen one with TTA."""
+    base = number(baseline.get("validation_rmse"))
+
+    def row(name: str, value: object) -> list[str]:
+        change = (
+            ""
+            if base is None or number(value) is None or name == "mean-label baseline"
+            else f"{100 * (number(value) / base - 1):+.1f}%"
+        )
+        return [name, rmse_text(value), change]
+
+    rows = [row("mean-label baseline", base)]
+    compared = best.get("compared") if isinstance(best.get("compared"), Mapping) else {}
+    for name, value in compared.items():
+        rows.append(row(f"{name} (chosen)" if name == best.get("model") else name, value))
+    chosen = next((k for k, r in enumerate(rows) if r[0].endswith("(chosen)")), None)
+    if tta.get("rmse_with_tta") is not None:
+        rows.append(
+            row(f"{best.get('model', 'chosen model')} with {fmt_number(tta.get('tta'))}-fold TTA", tta["rmse_with_tta"])
+        )
+        chosen = len(rows) - 1
+    return table_html(["model", "validation RMSE", "vs baseline"], rows, chosen)
+
+
+def interval(mergers: Mapping) -> tuple[str, tuple[float, float] | None]:
+    """(label, (low, high)) of the adopted fraction: ``interval_68`` if given, else fraction - stat_low, + stat_high."""
+    adopted = mergers.get("adopted_fraction") or {}
+    given = adopted.get("interval_68")
+    if isinstance(given, list | tuple) and len(given) == 2 and all(number(v) is not None for v in given):
+        return "68% interval", (float(given[0]), float(given[1]))
+    f, low, high = (number(adopted.get(k)) for k in ("fraction", "stat_low", "stat_high"))
+    if None in (f, low, high):
+        return "interval", None
+    confidence = number(mergers.get("confidence"))
+    label = f"{confidence:.0%} bootstrap interval" if confidence is not None else "bootstrap interval"
+    return label, (f - low, f + high)
+
+
+def rate_band(value: object) -> tuple[float, float] | None:
+    """A rate entry of rates_gyr as (low, high): a number, a [low, high] pair, or a dict with 'central'."""
+    if isinstance(value, Mapping):
+        value = value.get("central", value.get("rate"))
+    if number(value) is not None:
+        return (float(value), float(value))
+    if isinstance(value, list | tuple) and len(value) == 2 and all(number(v) is not None for v in value):
+        return (float(min(value)), float(max(value)))
+    return None
+
+
+def rate_text(value: object) -> str:
+    """A rate entry as text: the central band over T_obs and, if given, the band including the statistical error."""
+    text = f"{span_text(rate_band(value), False)} Gyr⁻¹" if rate_band(value) else fmt_number(value)
+    if isinstance(value, Mapping) and rate_band(value.get("with_stat")):
+        text += f" ({span_text(rate_band(value.get('with_stat')), False)} with the statistical error)"
+    return text
+
+
+def merger_rows(mergers: Mapping) -> list[tuple[str, str]]:
+    """(quantity, value) rows of the adopted merger fraction and its rates, from the keys that are present."""
+    adopted = mergers.get("adopted_fraction") or {}
+    name = mergers.get("adopted", "n/a")
+    rows = [("adopted estimator", str(name))]
+    if number(mergers.get("calibrated_threshold")) is not None and name == "calibrated":
+        rows[0] = ("adopted estimator", f"calibrated (predicted Class8.6 >= {mergers['calibrated_threshold']:.3f})")
+    rows.append(("merger fraction f", pct(number(adopted.get("fraction")))))
+    label, span = interval(mergers)
+    if span:
+        stat = ""
+        if number(adopted.get("stat_high")) is not None and number(adopted.get("stat_low")) is not None:
+            stat = f" (+{100 * adopted['stat_high']:.2f} / -{100 * adopted['stat_low']:.2f} percentage points)"
+        rows.append((f"statistical, {label}", f"{span_text(span, True)}{stat}"))
+    for key, what in (("sys_definition", "threshold definition"), ("sys_estimators", "between estimators")):
+        if number(adopted.get(key)) is not None:
+            rows.append((f"systematic, {what}", f"± {100 * adopted[key]:.2f} percentage points"))
+    rates = dig(mergers, "rates_gyr", name)
+    for kind, value in rates.items() if isinstance(rates, Mapping) else []:
+        rows.append((f"rate per galaxy, T_obs {kind}", rate_text(value)))
+    counts = [(mergers.get(k), what) for k, what in (("n_test", "unlabelled"), ("n_validation", "validation"))]
+    if any(n is not None for n, _ in counts):
+        rows.append(("galaxies", ", ".join(f"{n} {what}" for n, what in counts if n is not None)))
+    return rows
+
+
+def literature_span(entry: Mapping) -> tuple[float, float] | None:
+    """A literature entry's value(s) times its correction factor, as (low, high); None when not filled in."""
+    value = entry.get("value")
+    values = value if isinstance(value, list | tuple) else [value]
+    if not values or any(number(v) is None for v in values):
+        return None
+    factor = number(entry.get("correction")) or 1.0
+    return min(values) * factor, max(values) * factor
+
+
+def compare(ours: tuple[float, float] | None, theirs: tuple[float, float] | None) -> str:
+    if ours is None or theirs is None:
+        return "n/a"
+    if ours[1] < theirs[0]:
+        return "ours lower"
+    return "ours higher" if ours[0] > theirs[1] else "overlaps"
+
+
+def literature_row(entry: Mapping, ours_fraction: tuple[float, float] | None, rates: Mapping) -> list[str]:
+    """One literature entry next to our value on the same footing (fraction or rate for its T_obs)."""
+    is_rate = entry.get("quantity") == "merger_rate"
+    theirs = literature_span(entry)
+    if is_rate:
+        kind = entry.get("timescale") or ("morphological" if "morphological" in rates else next(iter(rates), None))
+        ours_entry = rates.get(kind)
+        ours = rate_band(ours_entry.get("with_stat") if isinstance(ours_entry, Mapping) else ours_entry)
+        ours_text = f"{span_text(ours, False)} Gyr⁻¹ (T_obs {kind})" if ours else "n/a"
+    else:
+        ours, ours_text = ours_fraction, span_text(ours_fraction, True)
+    value = span_text(theirs, not is_rate) + (" Gyr⁻¹" if is_rate else "")
+    if theirs is None:
+        value = "not filled in"
+    elif entry.get("correction"):
+        value += f" (incl. correction x{fmt_number(entry['correction'])})"
+    quantity = str(entry.get("quantity", "")).replace("_", " ")
+    verified = "yes" if entry.get("verified") else "no"
+    return [entry.get("name", ""), quantity, value, ours_text, compare(ours, theirs), entry.get("redshift", ""),
+            verified, entry.get("citation", "")]  # fmt: skip
+
+
+def literature_html(mergers: Mapping) -> str:
+    """Each literature value (after its correction factor) next to ours on the same footing: a fraction against
+    the adopted fraction's interval, a rate against the adopted rate (with the statistical error) for its T_obs."""
+    entries = [e for e in mergers.get("literature") or [] if isinstance(e, Mapping)]
+    if not entries:
+        return '<p class="missing">No literature values in the merger numbers.</p>'
+    _, ours_fraction = interval(mergers)
+    rates = dig(mergers, "rates_gyr", mergers.get("adopted"))
+    rates = rates if isinstance(rates, Mapping) else {}
+    header = ["source", "quantity", "literature value", "this work", "comparison", "redshift", "verified", "citation"]
+    return table_html(header, [literature_row(e, ours_fraction, rates) for e in entries])
+
+
+def fraction_card(mergers: Mapping) -> str:
+    """The adopted merger fraction with its interval and systematics."""
+    adopted = mergers.get("adopted_fraction") or {}
+    label, span = interval(mergers)
+    parts = [f"{label} {span_text(span, True)}"] if span else []
+    parts += [
+        f"±{100 * adopted[k]:.2f} pp sys. ({what})"
+        for k, what in (("sys_definition", "definition"), ("sys_estimators", "estimators"))
+        if number(adopted.get(k)) is not None
+    ]
+    title = f"Merger fraction ({mergers.get('adopted', 'n/a')})"
+    return card_html(title, pct(number(adopted.get("fraction"))), "; ".join(parts))
+
+
+def rate_card(mergers: Mapping) -> str:
+    """The adopted merger rate for the morphological T_obs (else the first one given), over T_obs and with stat."""
+    rates = dig(mergers, "rates_gyr", mergers.get("adopted"))
+    rates = rates if isinstance(rates, Mapping) else {}
+    kind = "morphological" if "morphological" in rates else next(iter(rates), None)
+    rate = rates.get(kind)
+    with_stat = rate_band(rate.get("with_stat")) if isinstance(rate, Mapping) else None
+    detail = "range over T_obs" + (f"; {span_text(with_stat, False)} with the stat. error" if with_stat else "")
+    return card_html(
+        f"Merger rate per galaxy in Gyr⁻¹ (T_obs {kind or 'n/a'})", span_text(rate_band(rate), False), detail
+    )
+
+
+def headline_cards(baseline: Mapping, best: Mapping, tta: Mapping, mergers: Mapping) -> str:
+    """The four headline numbers: baseline RMSE, best RMSE (with TTA), merger fraction and merger rate."""
+    best_rmse, tta_rmse = best.get("validation_rmse"), tta.get("rmse_with_tta")
+    best_detail = f"{best.get('model', 'n/a')}; no test-time augmentation"
+    if tta_rmse is not None:
+        best_detail = (
+            f"{best.get('model', 'n/a')} with {fmt_number(tta.get('tta'))}-fold test-time augmentation; "
+            f"without: {rmse_text(best_rmse)}"
+        )
+    cards = [
+        card_html(
+            "Mean-label baseline: validation RMSE",
+            rmse_text(baseline.get("validation_rmse")),
+            "the training mean predicted for every galaxy",
+        ),
+        card_html(
+            "Best model: validation RMSE", rmse_text(tta_rmse if tta_rmse is not None else best_rmse), best_detail
+        ),
+        fraction_card(mergers),
+        rate_card(mergers),
+    ]
+    return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def landing_html(headline: Mapping[str, Mapping], facts: Sequence[str] = ()) -> str:
+    """The first section: headline numbers, the model comparison, the merger result and the literature table."""
+    baseline, best, tta, mergers = (headline.get(k) or {} for k in ("baseline", "best", "tta", "mergers"))
+    parts = ['<section id="summary"><h2>Summary</h2>']
+    parts += [f'<p class="subtitle">{esc(" · ".join(facts))}</p>'] if facts else []
+    parts.append(headline_cards(baseline, best, tta, mergers))
+    parts += ["<h3>Models</h3>", models_html(baseline, best, tta)]
+    if model_description(best):
+        parts.append(f"<p>Chosen: <strong>{esc(best.get('model', ''))}</strong>: {esc(model_description(best))}.</p>")
+    parts += ["<h3>Merger fraction of the unlabelled set</h3>", table_html(["quantity", "value"], merger_rows(mergers))]
+    if mergers.get("adopted_because"):
+        parts.append(f'<p class="note">Note: {esc(mergers["adopted_because"])}.</p>')
+    parts += ["<h3>Compared with the literature</h3>", literature_html(mergers)]
+    for entry in mergers.get("literature") or []:
+        if isinstance(entry, Mapping) and literature_span(entry) is None:
+            parts.append(
+                f'<p class="note">{esc(entry.get("name", "An entry"))} is not filled in: no value from '
+                f"{esc(entry.get('citation', 'its source'))} is used. Set it in <code>config.yaml</code> under "
+                "<code>mergers.literature</code> (and <code>verified: true</code> once checked).</p>"
+            )
+    parts.append('<p>Details: <a href="#mergers">Mergers</a> below.</p></section>')
+    return "".join(parts)
+
+
+# ---- sections and the page -------------------------------------------------------------------------------------
+
+
+def content_html(item: Item, data: bytes | None, figure_anchors: Mapping[str, str]) -> str:
+    """The body of one item, by its file type; a note when the run did not produce the file."""
+    if data is None:
+        return f'<p class="missing">Not produced by this run: <code>{esc(item.path)}</code>.</p>'
+    suffix = Path(item.path).suffix.lower()
+    if suffix in (".png", ".jpg", ".jpeg"):
+        return image_html(data, item.title)
+    text = data.decode("utf-8", errors="replace")
+    if suffix == ".csv":
+        return csv_html(text, item.max_rows)
+    if suffix == ".json":
+        try:
+            return json_html(json.loads(text))
+        except json.JSONDecodeError as error:
+            raise ReportInputError(f"{item.path}: not valid JSON ({error})") from error
+    if suffix == ".md":
+        return markdown_html(text, posixpath.dirname(item.path), figure_anchors)
+    return f"<pre>{esc(text)}</pre>"
+
+
+def item_html(item: Item, data: bytes | None, caption: str | None, figure_anchors: Mapping[str, str]) -> str:
+    """One figure or table: title, caption, content and the file it came from."""
+    text = rst_html(caption) if caption else (f"<p>{esc(item.note)}</p>" if item.note else "")
+    return (
+        f'<section class="item" id="{anchor(item.path)}"><h3>{esc(item.title)}</h3>'
+        f'<div class="caption">{text}</div>{content_html(item, data, figure_anchors)}'
+        f'<p class="source">File: <code>{esc(item.path)}</code></p></section>'
+    )
+
+
+def toc_html(sections: Mapping[str, Sequence[Item]]) -> str:
+    """The sections on one line, and every figure and table in a folded list (the headline numbers stay on screen)."""
+    names = ["Summary", *sections]
+    line = " · ".join(f'<a href="#{anchor(name)}">{esc(name)}</a>' for name in names)
+    entries = []
+    for title, items in sections.items():
+        sub = "".join(f'<li><a href="#{anchor(i.path)}">{esc(i.title)}</a></li>' for i in items)
+        entries.append(f'<li><a href="#{anchor(title)}">{esc(title)}</a><ol>{sub}</ol></li>')
+    return (
+        f'<nav class="toc"><strong>Contents:</strong> {line}'
+        f"<details><summary>Every figure and table</summary><ol>{''.join(entries)}</ol></details></nav>"
+    )
+
+
+def run_facts(contents: Mapping[str, bytes | None]) -> list[str]:
+    """'500 labelled images from X', '200 unlabelled images from Y' from the preprocessing summaries present."""
+    facts = []
+    for imageset, what in (("train", "labelled"), ("test", "unlabelled")):
+        data = contents.get(f"results/data/{imageset}/summary.json")
+        try:
+            summary = json.loads(data) if data else {}
+        except json.JSONDecodeError:
+            summary = {}
+        if isinstance(summary, Mapping) and summary.get("n_images") is not None:
+            facts.append(f"{summary['n_images']} {what} images from {summary.get('images', 'n/a')}")
+    return facts
+
+
+def build_report(
+    headline: Mapping[str, Mapping],
+    contents: Mapping[str, bytes | None],
+    captions: Mapping[str, str],
+    generated: str = "",
+    sections: Mapping[str, Sequence[Item]] = SECTIONS,
+) -> str:
+    """The whole page. ``headline``: the parsed JSON of :data:`HEADLINE_FILES` by key; ``contents``: the bytes of
+    each section file by its path (None or absent: not produced); ``captions``: caption file name -> text."""
+    figures = {i.path: anchor(i.path) for items in sections.values() for i in items if i.path.endswith(".png")}
+    body = [landing_html(headline, run_facts(contents))]
+    for title, items in sections.items():
+        body.append(f'<section id="{anchor(title)}"><h2>{esc(title)}</h2>')
+        body += [item_html(i, contents.get(i.path), captions.get(i.caption or ""), figures) for i in items]
+        body.append("</section>")
+    footer = (
+        f"<footer><p>Written by the gzmorph workflow{esc(', ' + generated) if generated else ''}. The Snakemake "
+        "report with provenance of every file: <code>snakemake --report results/report.html</code>.</p></footer>"
+    )
+    return page_html(
+        "gzmorph: Galaxy Zoo morphology and the merger fraction", toc_html(sections) + "".join(body) + footer
+    )
+
+
+def page_html(title: str, body: str) -> str:
+    """A complete HTML document with inline CSS and no scripts."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head>"
+        f"<body><main><h1>{esc(title)}</h1>{body}</main></body></html>\n"
+    )
+
+
+# ---- reading the files (the only function that touches the disk) -----------------------------------------------
+
+
+def write_report(
+    out: str, headline_paths: Mapping[str, str], files: Iterable[str], caption_paths: Iterable[str], generated: str = ""
+) -> None:
+    """Read the inputs and write the page atomically. A missing headline file stops with its name; section files
+    not given (or not existing) are shown as not produced."""
+    from gzmorph.io import atomic_path
+
+    headline = {}
+    for key, path in headline_paths.items():
+        if not Path(path).is_file():
+            raise ReportInputError(f"{path}: required input of the HTML report is missing (the {key} numbers)")
+        try:
+            headline[key] = json.loads(Path(path).read_text())
+        except json.JSONDecodeError as error:
+            raise ReportInputError(f"{path}: not valid JSON ({error})") from error
+    given = {posixpath.normpath(Path(p).as_posix()): p for p in files}
+    contents = {
+        item.path: Path(given[item.path]).read_bytes()
+        if item.path in given and Path(given[item.path]).is_file()
+        else None
+        for items in SECTIONS.values()
+        for item in items
+    }
+    captions = {Path(p).name: Path(p).read_text() for p in caption_paths}
+    with atomic_path(out) as tmp:
+        tmp.write_text(build_report(headline, contents, captions, generated), encoding="utf-8")
