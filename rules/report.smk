@@ -25,7 +25,3 @@ rule html_report:
     script:
         "../scripts/html_report.py"
 
-
-onsuccess:
-    if os.path.exists("results/report/index.html"):
-        print(f"HTML report: {os.path.abspath('results/report/index.html')}")
