@@ -112,10 +112,16 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
         Item("results/tables/merger_fraction.json", "Every number of the merger report", "merger_numbers.rst"),
     ),
 }
+SYSTEMATICS = (
+    ("sys_definition", "merger definition"),
+    ("sys_model", "model"),
+    ("sys_calibration_bias", "calibration bias of the unadjusted mean vote"),
+)
 HEADLINE_FILES = {
     "baseline": "results/baseline/mean.json",
     "best": "results/models/best.json",
     "tta": "results/tables/tta_effect.json",
+    "test_rmse": "results/tables/test_rmse.csv",
     "mergers": "results/tables/merger_fraction.json",
 }
 COLLAPSE_ROWS = 40  # longer tables are folded into a <details> element
@@ -229,7 +235,10 @@ def dig(data: object, *keys: object) -> object:
 
 
 def number(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A finite int or float as float; None for anything else (text, None, NaN)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 # ---- tables, figures, captions ---------------------------------------------------------------------------------
@@ -260,6 +269,20 @@ def table_html(header: Sequence[str], rows: Sequence[Sequence[object]], chosen: 
     if len(rows) > COLLAPSE_ROWS:
         return f"<details><summary>Show all {len(rows)} rows</summary>{table}</details>"
     return table
+
+
+def csv_records(text: str) -> list[dict[str, object]]:
+    """A CSV file as one dict per row; integer cells become int, other numbers float, the rest stays text."""
+
+    def value(cell: str) -> object:
+        if re.fullmatch(r"[+-]?\d+", cell.strip()):
+            return int(cell)
+        try:
+            return float(cell)
+        except ValueError:
+            return cell
+
+    return [{key: value(cell or "") for key, cell in row.items() if key} for row in csv.DictReader(io.StringIO(text))]
 
 
 def csv_html(text: str, max_rows: int | None = None) -> str:
@@ -334,6 +357,17 @@ def rst_html(text: str) -> str:
 # ---- the landing section ---------------------------------------------------------------------------------------
 
 
+def mapping(value: object) -> Mapping:
+    return value if isinstance(value, Mapping) else {}
+
+
+def pair(value: object) -> tuple[float, float] | None:
+    """A [low, high] list of two numbers as a tuple; None for anything else."""
+    if isinstance(value, list | tuple) and len(value) == 2 and all(number(v) is not None for v in value):
+        return float(value[0]), float(value[1])
+    return None
+
+
 def card_html(label: str, value: str, detail: str = "") -> str:
     return (
         f'<div class="card"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div>'
@@ -345,6 +379,16 @@ def rmse_text(value: object) -> str:
     return "n/a" if number(value) is None else f"{number(value):.4f}"
 
 
+def points(value: object) -> str:
+    """A difference of fractions in percentage points."""
+    return "n/a" if number(value) is None else f"{100 * number(value):.2f} pp"
+
+
+def rmse_interval(row: Mapping) -> str:
+    low, high = number(row.get("rmse_low68")), number(row.get("rmse_high68"))
+    return "n/a" if low is None or high is None else f"[{low:.4f}, {high:.4f}]"
+
+
 def model_description(best: Mapping) -> str:
     """One line on the chosen model from the keys of best.json that are present."""
     parts = [f"{best[k]} {what}" for k, what in (("architecture", "architecture"), ("head", "head")) if best.get(k)]
@@ -354,221 +398,297 @@ def model_description(best: Mapping) -> str:
         parts.append(f"scheduler {best['scheduler']}")
     if "rotate" in best:
         parts.append("rotation augmentation" if best["rotate"] else "no augmentation")
-    if best.get("n_parameters") is not None:
-        parts.append(f"{best['n_parameters']:,} parameters" if isinstance(best["n_parameters"], int) else "")
+    if isinstance(best.get("n_parameters"), int):
+        parts.append(f"{best['n_parameters']:,} parameters")
     if number(best.get("train_seconds")) is not None:
         parts.append(f"trained in {number(best['train_seconds']):.0f} s on {best.get('device', 'an unnamed device')}")
-    return ", ".join(p for p in parts if p)
+    return ", ".join(parts)
 
 
-def models_html(baseline: Mapping, best: Mapping, tta: Mapping) -> str:
-    """Validation RMSE of the mean baseline, every compared model (the chosen one bold) and the chosen one with TTA."""
-    base = number(baseline.get("validation_rmse"))
-
-    def row(name: str, value: object) -> list[str]:
-        change = (
-            ""
-            if base is None or number(value) is None or name == "mean-label baseline"
-            else f"{100 * (number(value) / base - 1):+.1f}%"
-        )
-        return [name, rmse_text(value), change]
-
-    rows = [row("mean-label baseline", base)]
-    compared = best.get("compared") if isinstance(best.get("compared"), Mapping) else {}
-    for name, value in compared.items():
-        rows.append(row(f"{name} (chosen)" if name == best.get("model") else name, value))
-    chosen = next((k for k, r in enumerate(rows) if r[0].endswith("(chosen)")), None)
-    if tta.get("rmse_with_tta") is not None:
-        rows.append(
-            row(f"{best.get('model', 'chosen model')} with {fmt_number(tta.get('tta'))}-fold TTA", tta["rmse_with_tta"])
-        )
-        chosen = len(rows) - 1
-    return table_html(["model", "validation RMSE", "vs baseline"], rows, chosen)
+def score_records(scores: object) -> list[Mapping]:
+    """The rows of test_rmse.csv (as parsed by :func:`csv_records`); anything else gives no rows."""
+    return [row for row in scores if isinstance(row, Mapping)] if isinstance(scores, list) else []
 
 
-def interval(mergers: Mapping) -> tuple[str, tuple[float, float] | None]:
-    """(label, (low, high)) of the adopted fraction: ``interval_68`` if given, else fraction - stat_low, + stat_high."""
-    adopted = mergers.get("adopted_fraction") or {}
-    given = adopted.get("interval_68")
-    if isinstance(given, list | tuple) and len(given) == 2 and all(number(v) is not None for v in given):
-        return "68% interval", (float(given[0]), float(given[1]))
-    f, low, high = (number(adopted.get(k)) for k in ("fraction", "stat_low", "stat_high"))
-    if None in (f, low, high):
-        return "interval", None
-    confidence = number(mergers.get("confidence"))
-    label = f"{confidence:.0%} bootstrap interval" if confidence is not None else "bootstrap interval"
-    return label, (f - low, f + high)
+def chosen_scores(scores: Sequence[Mapping], best: Mapping) -> tuple[Mapping | None, Mapping | None]:
+    """(most views, one view) rows of the chosen model (best.json's ``model``) in test_rmse.csv."""
+    name = best.get("model", "best")
+    rows = [r for r in scores if r.get("model") == name and number(r.get("tta_views")) is not None]
+    rows.sort(key=lambda r: number(r["tta_views"]))
+    return (rows[-1], rows[0]) if rows else (None, None)
 
 
-def rate_band(value: object) -> tuple[float, float] | None:
-    """A rate entry of rates_gyr as (low, high): a number, a [low, high] pair, or a dict with 'central'."""
-    if isinstance(value, Mapping):
-        value = value.get("central", value.get("rate"))
-    if number(value) is not None:
-        return (float(value), float(value))
-    if isinstance(value, list | tuple) and len(value) == 2 and all(number(v) is not None for v in value):
-        return (float(min(value)), float(max(value)))
-    return None
-
-
-def rate_text(value: object) -> str:
-    """A rate entry as text: the central band over T_obs and, if given, the band including the statistical error."""
-    text = f"{span_text(rate_band(value), False)} Gyr⁻¹" if rate_band(value) else fmt_number(value)
-    if isinstance(value, Mapping) and rate_band(value.get("with_stat")):
-        text += f" ({span_text(rate_band(value.get('with_stat')), False)} with the statistical error)"
-    return text
-
-
-def merger_rows(mergers: Mapping) -> list[tuple[str, str]]:
-    """(quantity, value) rows of the adopted merger fraction and its rates, from the keys that are present."""
-    adopted = mergers.get("adopted_fraction") or {}
-    name = mergers.get("adopted", "n/a")
-    rows = [("adopted estimator", str(name))]
-    if number(mergers.get("calibrated_threshold")) is not None and name == "calibrated":
-        rows[0] = ("adopted estimator", f"calibrated (predicted Class8.6 >= {mergers['calibrated_threshold']:.3f})")
-    rows.append(("merger fraction f", pct(number(adopted.get("fraction")))))
-    label, span = interval(mergers)
-    if span:
-        stat = ""
-        if number(adopted.get("stat_high")) is not None and number(adopted.get("stat_low")) is not None:
-            stat = f" (+{100 * adopted['stat_high']:.2f} / -{100 * adopted['stat_low']:.2f} percentage points)"
-        rows.append((f"statistical, {label}", f"{span_text(span, True)}{stat}"))
-    for key, what in (("sys_definition", "threshold definition"), ("sys_estimators", "between estimators")):
-        if number(adopted.get(key)) is not None:
-            rows.append((f"systematic, {what}", f"± {100 * adopted[key]:.2f} percentage points"))
-    rates = dig(mergers, "rates_gyr", name)
-    for kind, value in rates.items() if isinstance(rates, Mapping) else []:
-        rows.append((f"rate per galaxy, T_obs {kind}", rate_text(value)))
-    counts = [(mergers.get(k), what) for k, what in (("n_test", "unlabelled"), ("n_validation", "validation"))]
-    if any(n is not None for n, _ in counts):
-        rows.append(("galaxies", ", ".join(f"{n} {what}" for n, what in counts if n is not None)))
-    return rows
-
-
-def literature_span(entry: Mapping) -> tuple[float, float] | None:
-    """A literature entry's value(s) times its correction factor, as (low, high); None when not filled in."""
-    value = entry.get("value")
-    values = value if isinstance(value, list | tuple) else [value]
-    if not values or any(number(v) is None for v in values):
-        return None
-    factor = number(entry.get("correction")) or 1.0
-    return min(values) * factor, max(values) * factor
-
-
-def compare(ours: tuple[float, float] | None, theirs: tuple[float, float] | None) -> str:
-    if ours is None or theirs is None:
-        return "n/a"
-    if ours[1] < theirs[0]:
-        return "ours lower"
-    return "ours higher" if ours[0] > theirs[1] else "overlaps"
-
-
-def literature_row(entry: Mapping, ours_fraction: tuple[float, float] | None, rates: Mapping) -> list[str]:
-    """One literature entry next to our value on the same footing (fraction or rate for its T_obs)."""
-    is_rate = entry.get("quantity") == "merger_rate"
-    theirs = literature_span(entry)
-    if is_rate:
-        kind = entry.get("timescale") or ("morphological" if "morphological" in rates else next(iter(rates), None))
-        ours_entry = rates.get(kind)
-        ours = rate_band(ours_entry.get("with_stat") if isinstance(ours_entry, Mapping) else ours_entry)
-        ours_text = f"{span_text(ours, False)} Gyr⁻¹ (T_obs {kind})" if ours else "n/a"
+def best_card(scores: Sequence[Mapping], best: Mapping) -> str:
+    """The chosen model's test RMSE with test-time augmentation, its 68 % interval and the single-view RMSE."""
+    with_tta, single = chosen_scores(scores, best)
+    label = f"Best model ({best.get('model', 'best')}): test RMSE"
+    if with_tta is None or single is None:
+        return card_html(label, "n/a", "the chosen model has no row in the test scores")
+    detail = f"68% interval {rmse_interval(with_tta)}; "
+    views = number(with_tta.get("tta_views"))
+    if views is not None and views > 1:
+        detail += f"{views:.0f}-view test-time augmentation; one view: {rmse_text(single.get('rmse'))}"
     else:
-        ours, ours_text = ours_fraction, span_text(ours_fraction, True)
-    value = span_text(theirs, not is_rate) + (" Gyr⁻¹" if is_rate else "")
-    if theirs is None:
-        value = "not filled in"
-    elif entry.get("correction"):
-        value += f" (incl. correction x{fmt_number(entry['correction'])})"
-    quantity = str(entry.get("quantity", "")).replace("_", " ")
-    verified = "yes" if entry.get("verified") else "no"
-    return [entry.get("name", ""), quantity, value, ours_text, compare(ours, theirs), entry.get("redshift", ""),
-            verified, entry.get("citation", "")]  # fmt: skip
+        detail += "no test-time augmentation"
+    return card_html(label, rmse_text(with_tta.get("rmse")), detail)
 
 
-def literature_html(mergers: Mapping) -> str:
-    """Each literature value (after its correction factor) next to ours on the same footing: a fraction against
-    the adopted fraction's interval, a rate against the adopted rate (with the statistical error) for its T_obs."""
-    entries = [e for e in mergers.get("literature") or [] if isinstance(e, Mapping)]
-    if not entries:
-        return '<p class="missing">No literature values in the merger numbers.</p>'
-    _, ours_fraction = interval(mergers)
-    rates = dig(mergers, "rates_gyr", mergers.get("adopted"))
-    rates = rates if isinstance(rates, Mapping) else {}
-    header = ["source", "quantity", "literature value", "this work", "comparison", "redshift", "verified", "citation"]
-    return table_html(header, [literature_row(e, ours_fraction, rates) for e in entries])
-
-
-def fraction_card(mergers: Mapping) -> str:
-    """The adopted merger fraction with its interval and systematics."""
-    adopted = mergers.get("adopted_fraction") or {}
-    label, span = interval(mergers)
-    parts = [f"{label} {span_text(span, True)}"] if span else []
-    parts += [
-        f"±{100 * adopted[k]:.2f} pp sys. ({what})"
-        for k, what in (("sys_definition", "definition"), ("sys_estimators", "estimators"))
-        if number(adopted.get(k)) is not None
+def fraction_terms(adopted: Mapping) -> list[str]:
+    """The statistical and systematic terms of the adopted fraction that are present, as text."""
+    terms = []
+    if number(adopted.get("stat_high")) is not None and number(adopted.get("stat_low")) is not None:
+        terms.append(f"stat. +{points(adopted['stat_high'])} / −{points(adopted['stat_low'])}")
+    terms += [
+        f"sys. {what} ±{points(adopted[key])}"
+        for key, what in (("sys_definition", "definition"), ("sys_model", "model"), ("sys_calibration_bias", "bias"))
+        if number(adopted.get(key)) is not None
     ]
-    title = f"Merger fraction ({mergers.get('adopted', 'n/a')})"
-    return card_html(title, pct(number(adopted.get("fraction"))), "; ".join(parts))
+    return terms
 
 
-def rate_card(mergers: Mapping) -> str:
-    """The adopted merger rate for the morphological T_obs (else the first one given), over T_obs and with stat."""
-    rates = dig(mergers, "rates_gyr", mergers.get("adopted"))
-    rates = rates if isinstance(rates, Mapping) else {}
-    kind = "morphological" if "morphological" in rates else next(iter(rates), None)
-    rate = rates.get(kind)
-    with_stat = rate_band(rate.get("with_stat")) if isinstance(rate, Mapping) else None
-    detail = "range over T_obs" + (f"; {span_text(with_stat, False)} with the stat. error" if with_stat else "")
-    return card_html(
-        f"Merger rate per galaxy in Gyr⁻¹ (T_obs {kind or 'n/a'})", span_text(rate_band(rate), False), detail
+def rate_value(value: object) -> str:
+    return "n/a" if number(value) is None else f"{number(value):.3g} Gyr⁻¹"
+
+
+def timescale_text(rate: Mapping, cite: bool = True) -> str:
+    span = pair(rate.get("timescale_gyr"))
+    citation = f" ({rate['timescale_citation']})" if cite and rate.get("timescale_citation") else ""
+    return f"T_obs {span_text(span, False)} Gyr{citation}" if span else "T_obs n/a"
+
+
+def merger_cards(mergers: Mapping) -> list[str]:
+    """The adopted merger fraction and the merger rate per galaxy, each with its total 68 % interval."""
+    adopted, rate = mapping(mergers.get("adopted_fraction")), mapping(mergers.get("rate"))
+    total = f"68% interval {span_text(pair(adopted.get('interval_68')), True)}"
+    fraction = card_html(
+        f"Merger fraction ({mergers.get('adopted', 'n/a')})",
+        pct(number(adopted.get("fraction"))),
+        "; ".join([total, *fraction_terms(adopted)]),
     )
+    band = pair(rate.get("interval_68"))
+    rate_detail = f"68% interval {span_text(band, False)} Gyr⁻¹; " if band else ""
+    return [
+        fraction,
+        card_html(
+            "Merger rate per galaxy", rate_value(rate.get("rate_gyr")), rate_detail + timescale_text(rate, cite=False)
+        ),
+    ]
 
 
-def headline_cards(baseline: Mapping, best: Mapping, tta: Mapping, mergers: Mapping) -> str:
-    """The four headline numbers: baseline RMSE, best RMSE (with TTA), merger fraction and merger rate."""
-    best_rmse, tta_rmse = best.get("validation_rmse"), tta.get("rmse_with_tta")
-    best_detail = f"{best.get('model', 'n/a')}; no test-time augmentation"
-    if tta_rmse is not None:
-        best_detail = (
-            f"{best.get('model', 'n/a')} with {fmt_number(tta.get('tta'))}-fold test-time augmentation; "
-            f"without: {rmse_text(best_rmse)}"
-        )
+def headline_cards(baseline: Mapping, best: Mapping, scores: Sequence[Mapping], mergers: Mapping) -> str:
+    """The four headline numbers: baseline and best test RMSE, merger fraction and merger rate."""
+    detail = "the training mean predicted for every galaxy"
+    if baseline.get("n_test") is not None:
+        detail += f"; {fmt_number(baseline['n_test'])} test galaxies"
     cards = [
-        card_html(
-            "Mean-label baseline: validation RMSE",
-            rmse_text(baseline.get("validation_rmse")),
-            "the training mean predicted for every galaxy",
-        ),
-        card_html(
-            "Best model: validation RMSE", rmse_text(tta_rmse if tta_rmse is not None else best_rmse), best_detail
-        ),
-        fraction_card(mergers),
-        rate_card(mergers),
+        card_html("Mean-label baseline: test RMSE", rmse_text(baseline.get("test_rmse")), detail),
+        best_card(scores, best),
+        *merger_cards(mergers),
     ]
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
-def landing_html(headline: Mapping[str, Mapping], facts: Sequence[str] = ()) -> str:
-    """The first section: headline numbers, the model comparison, the merger result and the literature table."""
-    baseline, best, tta, mergers = (headline.get(k) or {} for k in ("baseline", "best", "tta", "mergers"))
-    parts = ['<section id="summary"><h2>Summary</h2>']
-    parts += [f'<p class="subtitle">{esc(" · ".join(facts))}</p>'] if facts else []
-    parts.append(headline_cards(baseline, best, tta, mergers))
-    parts += ["<h3>Models</h3>", models_html(baseline, best, tta)]
+def model_row(row: Mapping, base: float | None, validation: Mapping) -> list[str]:
+    """One row of test_rmse.csv for the models table; the validation RMSE (used to choose) on the one-view row."""
+    rmse, auc = number(row.get("rmse")), number(row.get("merger_auc"))
+    change = "" if rmse is None or not base else f"{100 * (rmse / base - 1):+.1f}%"
+    merger = f"{rmse_text(row.get('merger_rmse'))} vs {rmse_text(row.get('merger_rmse_mean_baseline'))}"
+    chosen_on = rmse_text(validation.get(row.get("model"))) if number(row.get("tta_views")) == 1 else ""
+    return [
+        str(row.get("model", "n/a")),
+        fmt_number(row.get("tta_views")),
+        f"{rmse_text(rmse)} {rmse_interval(row)}",
+        change,
+        merger,
+        "n/a" if auc is None else f"{auc:.3f}",
+        chosen_on,
+    ]
+
+
+def models_html(baseline: Mapping, best: Mapping, scores: Sequence[Mapping]) -> str:
+    """Test RMSE of the mean baseline and of every model and number of views; the chosen model with TTA bold."""
+    base = number(baseline.get("test_rmse"))
+    validation = mapping(best.get("compared"))
+    merger_base = rmse_text(scores[0].get("merger_rmse_mean_baseline")) if scores else "n/a"
+    rows = [
+        ["mean-label baseline", "", rmse_text(base), "", merger_base, "", rmse_text(baseline.get("validation_rmse"))]
+    ]
+    rows += [model_row(row, base, validation) for row in scores]
+    with_tta, _ = chosen_scores(scores, best)
+    chosen = next((k + 1 for k, row in enumerate(scores) if row is with_tta), None)
+    header = ["model", "views", "test RMSE [68% interval]", "vs baseline", "merger RMSE vs its baseline",
+              "merger AUC", "validation RMSE (used to choose)"]  # fmt: skip
+    return table_html(header, rows, chosen)
+
+
+def models_notes(best: Mapping, scores: Sequence[Mapping], tta: Mapping) -> str:
+    """The test subset, the tie rule, the architecture choice, the chosen model and the effect of TTA."""
+    first = scores[0] if scores else {}
+    counts = ""
+    if first.get("n_galaxies") is not None:
+        counts = (
+            f" ({fmt_number(first['n_galaxies'])} galaxies, {fmt_number(first.get('n_true_mergers'))} true mergers)"
+        )
+    lines = [
+        f"Scores on the held-out test subset{counts}, which neither training nor the model choice saw. Intervals are "
+        "68% bootstrap intervals over the test galaxies: differences inside them are ties, not rankings."
+    ]
+    choice = mapping(best.get("architecture_choice"))
+    if choice.get("reason"):
+        chosen = choice.get("chosen", "n/a")
+        lines.append(f"Architecture of the best model, chosen between resnet18 and cnn: {chosen} ({choice['reason']}).")
     if model_description(best):
-        parts.append(f"<p>Chosen: <strong>{esc(best.get('model', ''))}</strong>: {esc(model_description(best))}.</p>")
-    parts += ["<h3>Merger fraction of the unlabelled set</h3>", table_html(["quantity", "value"], merger_rows(mergers))]
+        lines.append(f"Chosen model: {best.get('model', 'n/a')}: {model_description(best)}.")
+    if number(tta.get("rmse_with_tta")) is not None and number(tta.get("relative_change")) is not None:
+        lines.append(
+            f"Test-time augmentation ({fmt_number(tta.get('tta'))} views) changes the best model's test RMSE from "
+            f"{rmse_text(tta.get('rmse_without_tta'))} to {rmse_text(tta['rmse_with_tta'])} "
+            f"({100 * number(tta['relative_change']):+.1f}%)."
+        )
+    return "".join(f"<p>{esc(line)}</p>" for line in lines)
+
+
+def merger_rows(mergers: Mapping) -> list[tuple[str, str]]:
+    """(quantity, value) rows of the adopted merger fraction, its error budget, rate and counts (keys present)."""
+    adopted, rate = mapping(mergers.get("adopted_fraction")), mapping(mergers.get("rate"))
+    rows = [("estimator", str(mergers.get("adopted", "n/a")))]
     if mergers.get("adopted_because"):
-        parts.append(f'<p class="note">Note: {esc(mergers["adopted_because"])}.</p>')
-    parts += ["<h3>Compared with the literature</h3>", literature_html(mergers)]
-    for entry in mergers.get("literature") or []:
-        if isinstance(entry, Mapping) and literature_span(entry) is None:
+        rows.append(("adopted because", str(mergers["adopted_because"])))
+    rows += [
+        ("merger fraction", pct(number(adopted.get("fraction")))),
+        ("68% interval (statistical and systematic)", span_text(pair(adopted.get("interval_68")), True)),
+    ]
+    if number(adopted.get("stat_high")) is not None and number(adopted.get("stat_low")) is not None:
+        rows.append(("statistical (bootstrap)", f"+{points(adopted['stat_high'])} / −{points(adopted['stat_low'])}"))
+    for key, what in SYSTEMATICS:
+        if number(adopted.get(key)) is not None:
+            rows.append((f"systematic, {what}", f"±{points(adopted[key])}"))
+    if rate:
+        band = span_text(pair(rate.get("interval_68")), False)
+        rows.append(("rate per galaxy", f"{rate_value(rate.get('rate_gyr'))}, 68% interval {band} Gyr⁻¹"))
+        rows.append(("observability timescale", timescale_text(rate)))
+    if mergers.get("n_calibration") is not None:
+        mergers_text = f", {fmt_number(mergers.get('n_calibration_true_mergers'))} of them true mergers"
+        rows.append(("calibration galaxies", f"{fmt_number(mergers['n_calibration'])}{mergers_text}"))
+    if mergers.get("n_test") is not None:
+        rows.append(("unlabelled galaxies measured", fmt_number(mergers["n_test"])))
+    return rows
+
+
+def illustris_html(mergers: Mapping) -> str:
+    """The Illustris expectation for the merger rate per galaxy and the verdict on ours against its band."""
+    illustris = mapping(mergers.get("illustris"))
+    if not illustris:
+        return ""
+    masses = pair(illustris.get("stellar_mass_msun"))
+    mass_text = f"10^{math.log10(masses[0]):.3g} – 10^{math.log10(masses[1]):.3g} Msun" if masses else "n/a"
+    text = (
+        f"Illustris expectation ({illustris.get('citation', 'n/a')}): {rate_value(illustris.get('sample_average'))} "
+        f"on average over stellar masses {mass_text} and redshifts {span_text(pair(illustris.get('redshift')), False)}"
+        f" (mass ratio ≥ {fmt_number(illustris.get('mass_ratio_min'))}), band "
+        f"{span_text(pair(illustris.get('band')), False)} Gyr⁻¹. "
+        f"Our rate against it: {illustris.get('verdict', 'n/a')}."
+    )
+    return f"<p>{esc(text)}</p>"
+
+
+def literature_row(entry: Mapping) -> list[str]:
+    """One literature entry in its own quantity and units, as a rate per galaxy, and the verdicts it carries."""
+    published, used = pair(entry.get("published")), pair(entry.get("value_used"))
+    value = "not filled in" if published is None else f"{span_text(published, False)} {entry.get('units', '')}"
+    if used is not None and entry.get("correction"):
+        value += f"; x{fmt_number(entry['correction'])} (their correction): {span_text(used, False)}"
+    rate, how = pair(entry.get("rate_gyr")), dig(entry, "timescale", "how")
+    rate_text = "n/a" if rate is None else f"{span_text(rate, False)} Gyr⁻¹" + (f" ({how})" if how else "")
+    if rate is None and published is not None and entry.get("note"):
+        rate_text += f" ({entry['note']})"
+    fraction_verdict = entry.get("fraction_verdict") or "n/a"
+    as_fraction = pair(entry.get("fraction_with_our_timescale"))
+    if as_fraction and entry.get("fraction_verdict"):
+        fraction_verdict = f"{span_text(as_fraction, True)} with our T_obs: {fraction_verdict}"
+    return [
+        str(entry.get("name", "")),
+        str(entry.get("quantity", "")).replace("_", " "),
+        value,
+        str(entry.get("redshift", "")),
+        rate_text,
+        fraction_verdict,
+        str(entry.get("rate_verdict") or "n/a"),
+        "yes" if entry.get("verified") else "no",
+        str(entry.get("citation", "")),
+    ]
+
+
+def literature_html(mergers: Mapping) -> str:
+    """The literature table, and a note for each entry that is not filled in."""
+    entries = [e for e in mergers.get("literature") or [] if isinstance(e, Mapping)]
+    if not entries:
+        return '<p class="missing">No literature values in the merger numbers.</p>'
+    header = ["source", "quantity", "value in its own units", "redshift", "as a rate per galaxy",
+              "against our fraction", "against our rate", "verified", "citation"]  # fmt: skip
+    parts = [
+        "<p>Each value stays in its own quantity and units; it meets our 68% intervals as a fraction (its own, or "
+        "its rate times our T_obs) and as a rate per galaxy (with its own method's timescale). Overlapping "
+        "intervals are a tie.</p>",
+        table_html(header, [literature_row(e) for e in entries]),
+    ]
+    for entry in entries:
+        if entry.get("published") is None:
             parts.append(
                 f'<p class="note">{esc(entry.get("name", "An entry"))} is not filled in: no value from '
                 f"{esc(entry.get('citation', 'its source'))} is used. Set it in <code>config.yaml</code> under "
                 "<code>mergers.literature</code> (and <code>verified: true</code> once checked).</p>"
             )
+    return "".join(parts)
+
+
+def coverage_cell(summary: Mapping) -> str:
+    coverage, bias = number(summary.get("coverage")), number(summary.get("bias"))
+    return "n/a" if coverage is None or bias is None else f"coverage {pct(coverage, 0)}, bias {100 * bias:+.2f} pp"
+
+
+def coverage_html(mergers: Mapping) -> str:
+    """The known-answer test: per estimator, its coverage and bias at each known merger fraction."""
+    test = mapping(mergers.get("coverage"))
+    if not test:
+        return ""
+    intro = (
+        f"Known-answer test on {fmt_number(test.get('pool'))} labelled galaxies ({fmt_number(test.get('pool_mergers'))}"
+        f" true mergers), {fmt_number(test.get('repeats'))} repeats: the coverage of each "
+        f"{pct(number(test.get('confidence')), 0)} interval should equal its confidence."
+    )
+    if test.get("skipped"):
+        return f'<h3>Known-answer test</h3><p class="note">{esc(intro)} Skipped: {esc(test["skipped"])}.</p>'
+    factors = [f for f in test.get("factors") or [] if isinstance(f, Mapping)]
+    names = list(mapping(test.get("passes"))) or list(mapping(dig(factors, 0, "estimators")))
+    header = ["estimator", "passes", *(f"true f = {pct(number(f.get('true_fraction')))}" for f in factors)]
+    rows = [
+        [
+            name,
+            fmt_number(dig(test, "passes", name)),
+            *(coverage_cell(mapping(dig(f, "estimators", name))) for f in factors),
+        ]
+        for name in names
+    ]
+    chosen = names.index(mergers["adopted"]) if mergers.get("adopted") in names else None
+    return f"<h3>Known-answer test</h3><p>{esc(intro)}</p>{table_html(header, rows, chosen)}"
+
+
+def landing_html(headline: Mapping[str, object], facts: Sequence[str] = ()) -> str:
+    """The first section: headline numbers, the models on the test subset, the merger result and the literature."""
+    baseline, best, tta, mergers = (mapping(headline.get(k)) for k in ("baseline", "best", "tta", "mergers"))
+    scores = score_records(headline.get("test_rmse"))
+    parts = ['<section id="summary"><h2>Summary</h2>']
+    parts += [f'<p class="subtitle">{esc(" · ".join(facts))}</p>'] if facts else []
+    parts.append(headline_cards(baseline, best, scores, mergers))
+    parts += [
+        "<h3>Models on the test subset</h3>",
+        models_html(baseline, best, scores),
+        models_notes(best, scores, tta),
+    ]
+    parts += ["<h3>Merger fraction of the unlabelled set</h3>", table_html(["quantity", "value"], merger_rows(mergers))]
+    parts.append(illustris_html(mergers))
+    parts += ["<h3>Compared with the literature</h3>", literature_html(mergers), coverage_html(mergers)]
     parts.append('<p>Details: <a href="#mergers">Mergers</a> below.</p></section>')
     return "".join(parts)
 
@@ -635,14 +755,15 @@ def run_facts(contents: Mapping[str, bytes | None]) -> list[str]:
 
 
 def build_report(
-    headline: Mapping[str, Mapping],
+    headline: Mapping[str, object],
     contents: Mapping[str, bytes | None],
     captions: Mapping[str, str],
     generated: str = "",
     sections: Mapping[str, Sequence[Item]] = SECTIONS,
 ) -> str:
-    """The whole page. ``headline``: the parsed JSON of :data:`HEADLINE_FILES` by key; ``contents``: the bytes of
-    each section file by its path (None or absent: not produced); ``captions``: caption file name -> text."""
+    """The whole page. ``headline``: the parsed :data:`HEADLINE_FILES` by key (JSON as loaded, a CSV as
+    :func:`csv_records`); ``contents``: the bytes of each section file by its path (None or absent: not produced);
+    ``captions``: caption file name -> text."""
     figures = {i.path: anchor(i.path) for items in sections.values() for i in items if i.path.endswith(".png")}
     body = [landing_html(headline, run_facts(contents))]
     for title, items in sections.items():
@@ -671,6 +792,19 @@ def page_html(title: str, body: str) -> str:
 # ---- reading the files (the only function that touches the disk) -----------------------------------------------
 
 
+def read_headline(key: str, path: str) -> object:
+    """One headline file, parsed: a CSV as :func:`csv_records`, else JSON; a missing or invalid file names itself."""
+    if not Path(path).is_file():
+        raise ReportInputError(f"{path}: required input of the HTML report is missing (the {key} numbers)")
+    text = Path(path).read_text()
+    if path.endswith(".csv"):
+        return csv_records(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ReportInputError(f"{path}: not valid JSON ({error})") from error
+
+
 def write_report(
     out: str, headline_paths: Mapping[str, str], files: Iterable[str], caption_paths: Iterable[str], generated: str = ""
 ) -> None:
@@ -678,14 +812,7 @@ def write_report(
     not given (or not existing) are shown as not produced."""
     from gzmorph.io import atomic_path
 
-    headline = {}
-    for key, path in headline_paths.items():
-        if not Path(path).is_file():
-            raise ReportInputError(f"{path}: required input of the HTML report is missing (the {key} numbers)")
-        try:
-            headline[key] = json.loads(Path(path).read_text())
-        except json.JSONDecodeError as error:
-            raise ReportInputError(f"{path}: not valid JSON ({error})") from error
+    headline = {key: read_headline(key, path) for key, path in headline_paths.items()}
     given = {posixpath.normpath(Path(p).as_posix()): p for p in files}
     contents = {
         item.path: Path(given[item.path]).read_bytes()

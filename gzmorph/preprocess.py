@@ -102,35 +102,43 @@ def preprocess(
     into the index. Raises DataError if more than ``max_reject_fraction`` of the images fail to decode.
     """
     start = time.perf_counter()
-    writer = ShardWriter(out_dir, shard_size, (geometry.field, geometry.field, 3))
-    rejects = []
-    wanted = set(int(i) for i in members[ID_COLUMN])
-    for item in tqdm(
-        decode_stream(images, geometry, wanted, workers),
-        total=len(members),
-        unit="img",
-        desc=f"preprocess {Path(images).name}",
-        mininterval=2,
-    ):
-        if item.field is None:
-            rejects.append((item.galaxy_id, item.member, item.error))
-        else:
-            writer.add(item.galaxy_id, item.field)
-    index = writer.close()
+    index, rejects = _write_shards(members, images, out_dir, geometry, shard_size, workers)
     seconds = time.perf_counter() - start
-    rejects = pd.DataFrame(rejects, columns=[ID_COLUMN, "member", "reason"]).astype({ID_COLUMN: np.uint64})
     fraction = len(rejects) / len(members)
     if fraction > max_reject_fraction:
         raise DataError(
             f"{images}: {len(rejects)} of {len(members)} images ({fraction:.1%}) failed to decode, more than the "
             f"allowed {max_reject_fraction:.1%} (ingest.max_reject_fraction); first: {rejects.iloc[0].to_dict()}"
         )
-    labels = members.drop(columns="member")
-    index = index.merge(labels, on=ID_COLUMN, how="left", validate="one_to_one")
-    summary = {
+    index = index.merge(members.drop(columns="member"), on=ID_COLUMN, how="left", validate="one_to_one")
+    summary = _summary(images, index, len(rejects), geometry, seconds, workers)
+    log.info("%d images -> %d shards in %.1f s (%.0f images/s), %d rejected", len(index), summary["n_shards"],
+             seconds, summary["images_per_second"], len(rejects))  # fmt: skip
+    return index, rejects, summary
+
+
+def _write_shards(
+    members: pd.DataFrame, images: str, out_dir: str, geometry: Geometry, shard_size: int, workers: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Decode every member into the shards; returns the shard index and the rejected images with their reasons."""
+    writer = ShardWriter(out_dir, shard_size, (geometry.field, geometry.field, 3))
+    rejects = []
+    wanted = set(int(i) for i in members[ID_COLUMN])
+    stream = decode_stream(images, geometry, wanted, workers)
+    for item in tqdm(stream, total=len(members), unit="img", desc=f"preprocess {Path(images).name}", mininterval=2):
+        if item.field is None:
+            rejects.append((item.galaxy_id, item.member, item.error))
+        else:
+            writer.add(item.galaxy_id, item.field)
+    rejected = pd.DataFrame(rejects, columns=[ID_COLUMN, "member", "reason"]).astype({ID_COLUMN: np.uint64})
+    return writer.close(), rejected
+
+
+def _summary(images: str, index: pd.DataFrame, n_rejected: int, geometry: Geometry, seconds: float, workers: int):
+    return {
         "images": str(images),
         "n_images": len(index),
-        "n_rejected": len(rejects),
+        "n_rejected": n_rejected,
         "n_shards": int(index["shard"].max()) + 1 if len(index) else 0,
         "crop_px": geometry.crop_px,
         "size": geometry.size,
@@ -139,15 +147,6 @@ def preprocess(
         "original_shape": [424, 424, 3],
         "reduction_factor": round(geometry.reduction_factor(), 2),
         "seconds": round(seconds, 2),
-        "images_per_second": round(len(members) / seconds, 1),
+        "images_per_second": round((len(index) + n_rejected) / seconds, 1),
         "workers": workers,
     }
-    log.info(
-        "%d images -> %d shards in %.1f s (%.0f images/s), %d rejected",
-        len(index),
-        summary["n_shards"],
-        seconds,
-        summary["images_per_second"],
-        len(rejects),
-    )
-    return index, rejects, summary

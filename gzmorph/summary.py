@@ -44,7 +44,8 @@ def _merger_lines(numbers: dict) -> list[str]:
         low, high = adopted["interval_68"]
         text += f", 68% interval {100 * low:.2f}-{100 * high:.2f}% (statistical and systematic)"
     lines = [text]
-    rate = numbers.get("adopted_rate")
+    rate = numbers.get("rate")
     if rate:
-        lines.append(f"merger rate: {rate['central']:.3g} Gyr^-1 per galaxy ({rate['low']:.3g}-{rate['high']:.3g})")
+        low, high = rate["interval_68"]
+        lines.append(f"merger rate per galaxy: {rate['rate_gyr']:.3g} Gyr^-1, 68% interval {low:.3g}-{high:.3g}")
     return lines

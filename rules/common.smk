@@ -2,6 +2,7 @@
 import json
 
 from gzmorph.settings import ARCHITECTURES, MODEL_NAMES, SLICES
+
 TRAIN_DATA = {
     "train_index": "results/data/train/index.parquet",
     "split": "results/data/split.parquet",

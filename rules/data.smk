@@ -66,6 +66,7 @@ rule split:
         runtime=10,
     params:
         split=config_slice("split"),
+        merger_definition=config_slice("merger_definition"),
     script:
         "../scripts/split.py"
 

@@ -24,4 +24,3 @@ rule html_report:
         runtime=10,
     script:
         "../scripts/html_report.py"
-

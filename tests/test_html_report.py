@@ -12,9 +12,14 @@ import pytest
 from PIL import Image
 
 from gzmorph import html_report as hr
+from gzmorph.mergers.literature import compare_literature
 from tests.conftest import REPO
+from tests.test_mergers import SETTINGS
 
-BASELINE = {"train_rmse": 0.171, "validation_rmse": 0.17023, "n_validation": 100}
+BASELINE = {"train_rmse": 0.171, "validation_rmse": 0.17023, "test_rmse": 0.16871, "n_train": 300, "n_validation": 100,
+            "n_test": 100}  # fmt: skip
+CHOICE = {"chosen": "cnn", "reason": "lower validation RMSE beyond the noise [-0.0121, -0.0032]", "difference": -0.007,
+          "interval_95": [-0.0121, -0.0032]}  # fmt: skip
 BEST = {
     "model": "best",
     "architecture": "cnn",
@@ -23,28 +28,47 @@ BEST = {
     "best_epoch": 9,
     "validation_rmse": 0.12681,
     "compared": {"resnet18": 0.1372, "cnn": 0.1302, "best": 0.12681},
+    "architecture_choice": CHOICE,
 }
-TTA = {"tta": 8, "rmse_without_tta": 0.12681, "rmse_with_tta": 0.12583}
-LITERATURE = [
-    {"name": "Darg2010", "citation": "Darg et al. 2010, MNRAS 401, 1043", "quantity": "merger_fraction",
-     "value": [0.01, 0.03], "correction": 1.5, "redshift": "0.005 < z < 0.1", "verified": True},
-    {"name": "Lotz2011", "citation": "Lotz et al. 2011, ApJ 742, 103", "quantity": "merger_rate", "value": None,
-     "verified": False},
-]  # fmt: skip
+TTA = {"subset": "test", "n_galaxies": 100, "tta": 8, "rmse_without_tta": 0.12714, "rmse_with_tta": 0.12583,
+       "change": -0.00131, "relative_change": -0.0103}  # fmt: skip
+TEST_RMSE = """\
+model,tta_views,rmse,rmse_low68,rmse_high68,merger_rmse,merger_rmse_mean_baseline,merger_auc,n_galaxies,\
+n_true_mergers
+resnet18,8,0.13555,0.1311,0.1402,0.0911,0.0987,0.774,100,9
+cnn,8,0.12911,0.1248,0.1337,0.0872,0.0987,0.81,100,9
+best,8,0.12583,0.1214,0.1301,0.0858,0.0987,0.823,100,9
+resnet18,1,0.13702,0.1325,0.1417,0.0925,0.0987,0.766,100,9
+cnn,1,0.13044,0.1261,0.135,0.0884,0.0987,0.802,100,9
+best,1,0.12714,0.1228,0.1316,0.0866,0.0987,nan,100,9
+"""  # one AUC that could not be computed
+FRACTION = {"estimator": "pacc", "fraction": 0.035, "stat_low": 0.007, "stat_high": 0.008, "sys_definition": 0.005,
+            "sys_model": 0.009, "interval_68": [0.0227, 0.0486]}  # fmt: skip
+RATE = {"rate_gyr": 0.11667, "timescale_gyr": [0.2, 0.4], "timescale_citation": "Lotz et al. 2010a,b",
+        "stat_low": 0.0233, "stat_high": 0.0267, "sys_fraction": 0.0343, "sys_timescale_low": 0.0292,
+        "sys_timescale_high": 0.0583, "interval_68": [0.0593, 0.1896]}  # fmt: skip
+ILLUSTRIS = {"citation": "Rodriguez-Gomez et al. 2015, MNRAS 449, 49", "mass_ratio_min": 0.25,
+             "stellar_mass_msun": [1e10, 1e11], "redshift": [0.05, 0.1], "sample_average": 0.03214,
+             "band": [0.0251, 0.0418], "verdict": "ours is 3.7x higher, beyond both spreads"}  # fmt: skip
+COVERAGE = {"pool": 100, "pool_mergers": 9, "repeats": 50, "confidence": 0.68, "pool_fraction": 0.09, "target_size": 20,
+            "factors": [{"factor": 1.0, "true_fraction": 0.09, "estimators": {
+                "pacc": {"bias": 0.0021, "coverage": 0.66, "passes": True},
+                "mean_vote": {"bias": -0.0312, "coverage": 0.18, "passes": False}}}],
+            "passes": {"pacc": True, "mean_vote": False}}  # fmt: skip
 MERGERS = {
     "n_test": 200,
-    "n_validation": 100,
+    "n_calibration": 100,
+    "n_calibration_true_mergers": 9,
     "confidence": 0.68,
-    "calibrated_threshold": 0.3125,
-    "adopted": "calibrated",
+    "adopted": "pacc",
     "adopted_because": None,
-    "adopted_fraction": {"fraction": 0.035, "stat_low": 0.007, "stat_high": 0.008, "sys_definition": 0.005,
-                         "sys_estimators": 0.009},
-    "rates_gyr": {"calibrated": {"morphological": {"central": [0.0875, 0.175], "with_stat": [0.07, 0.215]},
-                                 "pairs": {"central": [0.0219, 0.0318], "with_stat": [0.0175, 0.0391]}}},
-    "literature": LITERATURE,
-}  # fmt: skip
-HEADLINE = {"baseline": BASELINE, "best": BEST, "tta": TTA, "mergers": MERGERS}
+    "adopted_fraction": FRACTION,
+    "rate": RATE,
+    "illustris": ILLUSTRIS,
+    "literature": compare_literature(SETTINGS, FRACTION["interval_68"], RATE["interval_68"]),
+    "coverage": COVERAGE,
+}
+HEADLINE = {"baseline": BASELINE, "best": BEST, "tta": TTA, "test_rmse": hr.csv_records(TEST_RMSE), "mergers": MERGERS}
 HOSTILE = '<script>alert("x")</script> & more'
 
 
@@ -78,12 +102,60 @@ def page() -> str:
 
 def test_landing_shows_the_headline_numbers(page):
     summary = page[page.index('id="summary"') : page.index('id="data"')]
-    for text in ("0.1702", "0.1258", "0.1268", "8-fold", "3.50%", "2.80% – 4.30%", "0.0875 – 0.175 Gyr⁻¹",
-                 "0.07 – 0.215", "± 0.50 percentage points", "± 0.90 percentage points", "calibrated"):  # fmt: skip
-        assert text in summary, text
-    assert "Darg2010" in summary and "1.50% – 4.50%" in summary and "overlaps" in summary
-    assert "Lotz2011" in summary and "not filled in" in summary
+    cards = summary[: summary.index("<h3>")]
+    for text in ("Mean-label baseline: test RMSE", "0.1687", "Best model (best): test RMSE", "0.1258",
+                 "[0.1214, 0.1301]", "8-view", "one view: 0.1271", "Merger fraction (pacc)", "3.50%",
+                 "2.27% – 4.86%", "+0.80 pp / −0.70 pp", "definition ±0.50 pp", "model ±0.90 pp",
+                 "0.117 Gyr⁻¹", "0.0593 – 0.19 Gyr⁻¹", "T_obs 0.2 – 0.4 Gyr"):  # fmt: skip
+        assert text in cards, text
+    assert "T_obs 0.2 – 0.4 Gyr (Lotz et al. 2010a,b)" in summary
     assert page.index('id="summary"') < page.index('id="data"') < page.index('id="mergers"')
+
+
+def test_landing_models_table_is_the_test_subset(page):
+    summary = page[page.index('id="summary"') : page.index('id="data"')]
+    models = summary[summary.index("Models on the test subset") : summary.index("Merger fraction of the")]
+    assert models.count("<tr") == 8  # header, baseline, 3 models x 2 views
+    chosen = re.search(r"<tr class=chosen>(.*?)</tr>", models).group(1)
+    assert "<td>best</td>" in chosen and "0.1258 [0.1214, 0.1301]" in chosen and "-25.4%" in chosen
+    for text in ("0.1356 [0.1311, 0.1402]", "0.0858 vs 0.0987", "0.823", "<td>n/a</td>", "0.1372",
+                 "differences inside them are ties", "100 galaxies, 9 true mergers",
+                 "resnet18 and cnn: cnn (lower validation RMSE beyond the noise [-0.0121, -0.0032])",
+                 "from 0.1271 to 0.1258 (-1.0%)"):  # fmt: skip
+        assert text in models, text
+
+
+def test_landing_merger_result_literature_and_known_answer_test(page):
+    summary = page[page.index("Merger fraction of the") : page.index('id="data"')]
+    for text in ("<td>pacc</td>", "<td>3.50%</td>", "<td>±0.90 pp</td>", "100, 9 of them true mergers",
+                 "0.0321 Gyr⁻¹", "10^10 – 10^11 Msun", "band 0.0251 – 0.0418 Gyr⁻¹",
+                 "ours is 3.7x higher, beyond both spreads",
+                 "0.01 – 0.03 fraction of galaxies; x1.5 (their correction): 0.015 – 0.045",
+                 "0.0007 – 0.0017 h70^3 Mpc^-3 Gyr^-1", "n/a (Per comoving volume", "0.02 close companions per galaxy",
+                 "with our T_obs: ours is", "Kitzbichler &amp; White 2008", "tie: the intervals overlap",
+                 "Lotz2011 is not filled in", "coverage 66%, bias +0.21 pp",
+                 "coverage 18%, bias -3.12 pp"):  # fmt: skip
+        assert text in summary, text
+    assert re.search(r"<tr class=chosen><td>pacc</td><td>yes</td>", summary)
+    assert "adopted because" not in summary
+
+
+def test_fallback_estimator_and_skipped_known_answer_test_are_explained():
+    because = "the calibration galaxies hold 2 true mergers <fewer than 5>"
+    numbers = {**MERGERS, "adopted": "mean_vote", "adopted_because": because,
+               "coverage": {"pool": 100, "pool_mergers": 2, "skipped": "2 true mergers: too few to split"}}  # fmt: skip
+    summary = hr.landing_html({**HEADLINE, "mergers": numbers})
+    assert "Merger fraction (mean_vote)" in summary and "<td>adopted because</td>" in summary
+    assert "hold 2 true mergers &lt;fewer than 5&gt;" in summary
+    assert "Skipped: 2 true mergers: too few to split" in summary
+
+
+def test_csv_records_parse_numbers():
+    rows = hr.csv_records(TEST_RMSE)
+    assert rows[0] == {"model": "resnet18", "tta_views": 8, "rmse": 0.13555, "rmse_low68": 0.1311,
+                       "rmse_high68": 0.1402, "merger_rmse": 0.0911, "merger_rmse_mean_baseline": 0.0987,
+                       "merger_auc": 0.774, "n_galaxies": 100, "n_true_mergers": 9}  # fmt: skip
+    assert hr.number(rows[-1]["merger_auc"]) is None
 
 
 def test_tables_are_inline_html_and_numbers_shortened(page):
@@ -111,27 +183,26 @@ def test_every_text_is_escaped(page):
 
 
 def test_missing_optional_keys_do_not_crash():
-    page = hr.build_report({"baseline": {}, "best": {}, "tta": {}, "mergers": {"adopted_fraction": {}}}, {}, {})
+    empty = {"baseline": {}, "best": {}, "tta": {}, "test_rmse": [], "mergers": {"adopted_fraction": {}}}
+    page = hr.build_report(empty, {}, {})
     assert "n/a" in page and "No literature values" in page
     assert page.count("Not produced by this run") == len(hr.section_files())
-
-
-def test_interval_68_is_preferred_when_present():
-    numbers = {**MERGERS, "adopted_fraction": {**MERGERS["adopted_fraction"], "interval_68": [0.03, 0.041]}}
-    assert hr.interval(numbers) == ("68% interval", (0.03, 0.041))
-    assert "3.00% – 4.10%" in hr.landing_html({**HEADLINE, "mergers": numbers})
+    odd = {"baseline": [], "best": {"model": 3}, "tta": None, "test_rmse": [{"model": "x"}], "mergers": {"rate": 1}}
+    assert "n/a" in hr.landing_html(odd)
 
 
 def test_write_report_names_a_missing_headline_file(tmp_path):
-    paths = {key: str(tmp_path / f"{key}.json") for key in ("baseline", "best", "tta")}
-    for key, path in paths.items():
-        Path(path).write_text(json.dumps(HEADLINE[key]))
-    paths["mergers"] = str(tmp_path / "merger_fraction.json")
-    with pytest.raises(hr.ReportInputError, match="merger_fraction.json"):
+    paths = {key: str(tmp_path / Path(path).name) for key, path in hr.HEADLINE_FILES.items()}
+    assert paths["test_rmse"].endswith("test_rmse.csv")
+    for key in ("baseline", "best", "tta"):
+        Path(paths[key]).write_text(json.dumps(HEADLINE[key]))
+    Path(paths["mergers"]).write_text(json.dumps(MERGERS))
+    with pytest.raises(hr.ReportInputError, match="test_rmse.csv"):
         hr.write_report(str(tmp_path / "index.html"), paths, [], [])
-    (tmp_path / "merger_fraction.json").write_text(json.dumps(MERGERS))
+    Path(paths["test_rmse"]).write_text(TEST_RMSE)
     hr.write_report(str(tmp_path / "index.html"), paths, [], [str(REPO / "report" / "baseline.rst")])
-    assert "Mean-label baseline: every galaxy" in (tmp_path / "index.html").read_text()
+    page = (tmp_path / "index.html").read_text()
+    assert "Mean-label baseline: every galaxy" in page and "0.1258 [0.1214, 0.1301]" in page
 
 
 def test_every_report_file_is_a_workflow_output():

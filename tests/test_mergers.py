@@ -172,7 +172,8 @@ def test_rate_is_fraction_over_timescale_with_the_timescale_range_as_a_systemati
     assert rate_per_gyr(0.02, 0.2) == pytest.approx(0.1)
     with pytest.raises(ValueError, match="positive"):
         rate_per_gyr(0.02, 0.0)
-    budget = {"fraction": 0.03, "stat_low": 0.003, "stat_high": 0.006, "sys_definition": 0.0, "sys_model": 0.0}
+    budget = {"fraction": 0.03, "stat_low": 0.003, "stat_high": 0.006, "sys_definition": 0.0, "sys_model": 0.0,
+              "sys_calibration_bias": 0.0}  # fmt: skip
     rate = adopted_rate(budget, SETTINGS.observability["morphological"])
     assert rate["rate_gyr"] == pytest.approx(0.1)  # 3 % over 0.3 Gyr
     assert (rate["stat_low"], rate["stat_high"]) == pytest.approx((0.01, 0.02))

@@ -4,8 +4,6 @@ the Markdown report (with and without a filled-in Lotz et al. 2011 value) and th
 import copy
 import json
 import logging
-import runpy
-import sys
 
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN
 from gzmorph.mergers import GalleryImages, MergerSettings, analyse, draw_figures, highest_predicted, render_markdown
 from gzmorph.mergers.uncertainty import total_interval
 from gzmorph.shards import ShardWriter
-from tests.conftest import REPO
+from tests.scripts import config_overlay, run_script
 from tests.test_mergers import CONFIG, crafted
 
 FAST = {
@@ -61,6 +59,7 @@ def test_result_is_json_ready_with_the_full_error_budget(result, data):
     assert result["n_test"] == 3000 and result["n_calibration"] == 1200
     assert result["n_calibration_true_mergers"] == int(np.sum(data["calib"][1] >= 0.4))
     assert set(result["estimators"]) == {"cc", "acc", "pacc", "mean_vote"}
+    assert b["sys_calibration_bias"] == 0  # counted only for the unadjusted mean vote
     assert b["interval_68"] == pytest.approx(
         total_interval(b["fraction"], b["stat_low"], b["stat_high"], [b["sys_definition"], b["sys_model"]])
     )
@@ -86,6 +85,11 @@ def test_too_few_calibration_mergers_fall_back_to_the_mean_vote(data, caplog):
         found = analyse(data["target"][0], *data["calib"], settings(min_calibration_mergers=n_mergers + 1))
     assert found["adopted"] == "mean_vote" and f"hold {n_mergers} true mergers" in found["adopted_because"]
     assert found["adopted_fraction"]["fraction"] == pytest.approx(np.mean(data["target"][0]))
+    calib_pred, calib_true = data["calib"]
+    bias = abs(np.mean(calib_pred) - np.mean(calib_true >= 0.4))  # the mean vote's bias, not corrected: counted
+    assert bias > 0.005 and found["adopted_fraction"]["sys_calibration_bias"] == pytest.approx(bias)
+    low, high = found["adopted_fraction"]["interval_68"]
+    assert high - low >= 2 * bias
     assert any("mean predicted vote is adopted" in r.message for r in caplog.records)
     assert "Fallback" in render_markdown(found)
 
@@ -157,6 +161,7 @@ def _shards(path, ids: np.ndarray, rng: np.random.Generator, merger: np.ndarray 
     if merger is not None:
         index[MERGER_COLUMN] = merger
     index.to_parquet(path / "index.parquet")
+    (path / "summary.json").write_text(json.dumps({"crop_px": 212, "size": 48}))
 
 
 def test_merger_report_script_writes_numbers_figures_and_report(tmp_path, data):
@@ -167,27 +172,25 @@ def test_merger_report_script_writes_numbers_figures_and_report(tmp_path, data):
     _shards(tmp_path / "train", calib_ids, rng, calib_true)
     _predictions(test_ids, target, rng).to_parquet(tmp_path / "test.parquet")
     _predictions(calib_ids, calib_pred, rng).to_parquet(tmp_path / "calibration.parquet")
-    _predictions(test_ids, 0.9 * target, rng).to_parquet(tmp_path / "test_cnn.parquet")
-    _predictions(calib_ids, 0.9 * calib_pred, rng).to_parquet(tmp_path / "calibration_cnn.parquet")
-    figures = {
-        f"{k}-figure": tmp_path / f"figures/{k}.png" for k in ("calibration", "gallery", "sweep", "rate", "coverage")
-    }
+    (tmp_path / "variants").mkdir()
+    _predictions(test_ids, 0.9 * target, rng).to_parquet(tmp_path / "variants/cnn.parquet")
+    _predictions(calib_ids, 0.9 * calib_pred, rng).to_parquet(tmp_path / "cnn_single_view.parquet")
+    names = ("calibration", "gallery", "threshold_sweep", "rate_comparison", "coverage")
+    figures = {f"{k}-figure": tmp_path / f"figures/{k}.png" for k in names}
     out = {"report": tmp_path / "report/merger_fraction.md", "numbers": tmp_path / "tables/merger.json", **figures}
     inputs = {
         "test-catalogue": tmp_path / "test.parquet",
         "calibration": tmp_path / "calibration.parquet",
+        "variant-calibration": tmp_path / "cnn_single_view.parquet",
+        "variant-targets": tmp_path / "variants/cnn.parquet",
         "train-index": tmp_path / "train/index.parquet",
         "test-index": tmp_path / "test/index.parquet",
-        "variants": f"cnn:{tmp_path / 'calibration_cnn.parquet'}:{tmp_path / 'test_cnn.parquet'}",
-        "settings": json.dumps({**FAST, "gallery_size": 6}),
     }
-    argv = ["merger_report.py", "--network-view", "212", "48"]
-    argv += [a for k, v in {**inputs, **out}.items() for a in (f"--{k}", str(v))]
-    saved, sys.argv = sys.argv, argv
-    try:
-        runpy.run_path(str(REPO / "scripts/merger_report.py"), run_name="__main__")
-    finally:
-        sys.argv = saved
+    options = [a for k, v in {**inputs, **out}.items() for a in (f"--{k.replace('_', '-')}", str(v))]
+    fast = copy.deepcopy({k: v for k, v in FAST.items() if k in ("bootstrap", "coverage")})
+    run_script(
+        "merger_report.py", *options, *config_overlay(tmp_path / "fast.yaml", {"mergers": {**fast, "gallery_size": 6}})
+    )
     assert all(p.stat().st_size > 0 for p in out.values())
     numbers = json.loads(out["numbers"].read_text())
     assert numbers["n_test"] == 400 and numbers["n_calibration"] == 1200 and numbers["variants"] == ["cnn"]

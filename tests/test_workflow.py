@@ -23,8 +23,8 @@ EXPECTED_FIGURES = {
     "split/label_histograms_split.png",
     "models/cv_scores.png",
     *(f"models/{m}_training.png" for m in ("resnet18", "cnn", "best")),
-    *(f"evaluate/{n}.png" for n in ("validation_curves", "true_vs_predicted", "extremes")),
-    *(f"mergers/{n}.png" for n in ("threshold_sweep", "rate_comparison", "validation_calibration", "candidates")),
+    *(f"evaluate/{n}.png" for n in ("validation_curves", "true_vs_predicted", "extremes", "spread_vs_error")),
+    *(f"mergers/{n}.png" for n in ("threshold_sweep", "rate_comparison", "calibration", "candidates", "coverage")),
 }
 WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "scripts", "schemas", "report", "envs", "data/sample"]
 
@@ -63,7 +63,8 @@ def test_every_target_is_built_and_every_figure_is_in_the_report(finished_run):
     built = {f.relative_to(finished_run / "results" / "figures").as_posix() for f in figures}
     assert built == EXPECTED_FIGURES
     html = (finished_run / "results" / "report.html").read_text(errors="replace")
-    documents = ["merger_fraction.md", "merger_fraction.json", "tta_effect.json", "per_label_rmse.csv", "mean.json"]
+    documents = ["merger_fraction.md", "merger_fraction.json", "tta_effect.json", "per_label_rmse.csv", "mean.json",
+                 "test_rmse.csv"]  # fmt: skip
     missing = [name for name in [f.name for f in figures] + documents if name not in html]
     assert not missing, f"missing from the report: {missing}"
 
@@ -76,7 +77,8 @@ def test_data_products_on_the_sample(finished_run):
     summary = json.loads((results / "data" / "train" / "summary.json").read_text())
     assert summary["reduction_factor"] >= 30 and summary["n_rejected"] == 0
     split = pd.read_parquet(results / "data" / "split.parquet")
-    assert (split["subset"] == "validation").sum() == 100
+    counts = split["subset"].value_counts()
+    assert counts["test"] == 75 and counts["validation"] == 85 and counts["train"] == 340
     assert set(split["GalaxyID"]) == set(train["GalaxyID"])
     ks = pd.read_csv(results / "tables" / "split_ks.csv")
     assert len(ks) == 37

@@ -46,6 +46,12 @@ def choose_estimator(s: MergerSettings, n_mergers: int) -> tuple[str, str | None
     return "mean_vote", because
 
 
+def calibration_bias(calib_pred: np.ndarray, calib_true: np.ndarray, true_threshold: float) -> float:
+    """How far the mean predicted vote of the calibration galaxies lies from their true merger fraction: the bias
+    the unadjusted mean vote carries, counted as a systematic whenever it is adopted (it is not corrected)."""
+    return float(abs(np.mean(calib_pred) - np.mean(calib_true >= true_threshold)))
+
+
 def error_budget(
     adopted: str,
     estimate: dict,
@@ -60,6 +66,7 @@ def error_budget(
     threshold = s.classification_threshold
     definition = definition_systematic(target, calib_pred, calib_true, adopted, s.definition_thresholds, threshold)
     model = model_systematic(f, variants, calib_true, adopted, s.true_threshold, threshold)
+    bias = calibration_bias(calib_pred, calib_true, s.true_threshold) if adopted == "mean_vote" else 0.0
     return {
         "estimator": adopted,
         "fraction": f,
@@ -67,9 +74,10 @@ def error_budget(
         "stat_high": stat_high,
         "sys_definition": definition["size"],
         "sys_model": model["size"],
+        "sys_calibration_bias": bias,
         "definition_values": definition["values"],
         "model_values": model["values"],
-        "interval_68": total_interval(f, stat_low, stat_high, [definition["size"], model["size"]]),
+        "interval_68": total_interval(f, stat_low, stat_high, [definition["size"], model["size"], bias]),
         "combination": "statistical half-interval on each side and systematics added in quadrature",
     }
 

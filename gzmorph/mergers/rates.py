@@ -39,7 +39,8 @@ def adopted_rate(budget: dict, timescale: Timescale) -> dict:
     middle = (low_t + high_t) / 2
     f = budget["fraction"]
     rate = rate_per_gyr(f, middle)
-    sys_fraction = (budget["sys_definition"] ** 2 + budget["sys_model"] ** 2) ** 0.5 / middle
+    terms = ("sys_definition", "sys_model", "sys_calibration_bias")
+    sys_fraction = sum(budget[t] ** 2 for t in terms) ** 0.5 / middle
     sys_low, sys_high = rate - rate_per_gyr(f, high_t), rate_per_gyr(f, low_t) - rate
     stat_low, stat_high = budget["stat_low"] / middle, budget["stat_high"] / middle
     return {

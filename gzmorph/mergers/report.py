@@ -12,7 +12,8 @@ def _headline(result: Mapping) -> list[str]:
     t_low, t_high = r["timescale_gyr"]
     lines = [
         f"**Merger fraction f = {pct(b['fraction'])}** (+{pp(b['stat_high'])} / -{pp(b['stat_low'])} stat, "
-        f"+/- {pp(b['sys_definition'])} sys merger definition, +/- {pp(b['sys_model'])} sys model); "
+        f"+/- {pp(b['sys_definition'])} sys merger definition, +/- {pp(b['sys_model'])} sys model, "
+        f"+/- {pp(b['sys_calibration_bias'])} sys calibration bias); "
         f"total 68 % interval **{span(b['interval_68'])}** ({b['combination']}). Estimator: "
         f"{NAMES[b['estimator']]}.",
         "",
@@ -39,6 +40,8 @@ def _budget_table(result: Mapping) -> list[str]:
         "resamples of the target set and the calibration galaxies together, central 68 % |",
         f"| systematic: merger definition | {pp(b['sys_definition'])} | half the range of {definition} |",
         f"| systematic: model | {pp(b['sys_model'])} | half the range of {model_how} |",
+        f"| systematic: calibration bias | {pp(b['sys_calibration_bias'])} | mean predicted vote minus the true merger "
+        "fraction of the calibration galaxies, counted only when the unadjusted mean vote is adopted |",
         f"| total | {span(b['interval_68'])} | {b['combination']} |",
     ]
 
