@@ -6,6 +6,8 @@ Read from the run's own result files; a file that a partial run (one named targe
 import json
 from pathlib import Path
 
+import pandas as pd
+
 REPORT = "results/report/index.html"
 MERGER_REPORT = "results/report/merger_fraction.md"
 
@@ -19,15 +21,15 @@ def summary_lines(results: str | Path = "results") -> list[str]:
     lines = []
     baseline = _read(results / "baseline" / "mean.json")
     if baseline:
-        lines.append(f"mean-label baseline: validation RMSE {baseline['validation_rmse']:.4f}")
+        lines.append(f"mean-label baseline: test RMSE {baseline['test_rmse']:.4f}")
     best = _read(results / "models" / "best.json")
     if best:
         lines.append(
             f"best model: {best['model']} ({best['architecture']}), validation RMSE {best['validation_rmse']:.4f}"
         )
-    tta = _read(results / "tables" / "tta_effect.json")
-    if tta:
-        lines.append(f"  with {tta['tta']}-fold test-time augmentation: RMSE {tta['rmse_with_tta']:.4f}")
+    scores_path = results / "tables" / "test_rmse.csv"
+    if scores_path.exists():
+        lines += _test_lines(pd.read_csv(scores_path))
     mergers = _read(results / "tables" / "merger_fraction.json")
     if mergers:
         lines += _merger_lines(mergers)
@@ -35,6 +37,16 @@ def summary_lines(results: str | Path = "results") -> list[str]:
         if (results.parent / path).exists():
             lines.append(f"{label}: {path}")
     return lines
+
+
+def _test_lines(scores: pd.DataFrame) -> list[str]:
+    """The best model's RMSE on the held-out test subset, per number of TTA views, with its 68 % interval."""
+    best = scores[scores["model"] == "best"].sort_values("tta_views")
+    return [
+        f"  test RMSE with {row.tta_views} view(s): {row.rmse:.4f} (68% interval {row.rmse_low68:.4f}-"
+        f"{row.rmse_high68:.4f}), merger AUC {row.merger_auc:.3f}"
+        for row in best.itertuples()
+    ]
 
 
 def _merger_lines(numbers: dict) -> list[str]:

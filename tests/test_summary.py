@@ -1,0 +1,26 @@
+"""The end-of-run summary reads the run's own files and leaves out what a partial run did not build."""
+
+import json
+
+import pandas as pd
+
+from gzmorph.summary import summary_lines
+
+
+def test_summary_names_the_numbers_that_exist(tmp_path):
+    results = tmp_path / "results"
+    (results / "baseline").mkdir(parents=True)
+    assert summary_lines(results) == []
+    (results / "baseline" / "mean.json").write_text(json.dumps({"test_rmse": 0.16543}))
+    (results / "tables").mkdir()
+    rows = [("best", t, r, r - 0.002, r + 0.002, 0.9) for t, r in ((1, 0.1012), (8, 0.1001))]
+    pd.DataFrame(rows, columns=["model", "tta_views", "rmse", "rmse_low68", "rmse_high68", "merger_auc"]).to_csv(
+        results / "tables" / "test_rmse.csv", index=False
+    )
+    merger = {"adopted": "pacc", "adopted_fraction": {"fraction": 0.0426, "interval_68": [0.031, 0.055]},
+              "rate": {"rate_gyr": 0.142, "interval_68": [0.09, 0.2]}}  # fmt: skip
+    (results / "tables" / "merger_fraction.json").write_text(json.dumps(merger))
+    text = "\n".join(summary_lines(results))
+    assert "test RMSE 0.1654" in text and "8 view(s): 0.1001 (68% interval 0.0981-0.1021)" in text
+    assert "merger fraction (pacc): 4.26%, 68% interval 3.10-5.50%" in text and "0.142 Gyr^-1" in text
+    assert "HTML report" not in text  # not built in this run
