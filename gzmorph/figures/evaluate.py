@@ -72,18 +72,23 @@ def extremes_figure(
 
 
 def spread_error_figure(bins: pd.DataFrame, views: int, n_galaxies: int) -> Figure:
-    """RMS error of the predictions in bins of their predicted spread, against the spread, with the 1:1 line."""
+    """RMS error of the predictions in bins of their predicted spread, against the spread (log axes), with the line
+    where the error equals the spread."""
     fig, ax = plt.subplots(figsize=(6.5, 4.8), layout="constrained")
     ax.plot(bins["mean_spread"], bins["rms_error"], "o-", color="tab:blue", label="RMS error in the bin")
-    top = float(max(bins["mean_spread"].max(), bins["rms_error"].max()))
-    ax.plot([0, top], [0, top], color="grey", ls=":", label="error = spread")
-    for _, row in bins.iterrows():
-        ax.annotate(f"{row['n_predictions']}", (row["mean_spread"], row["rms_error"]), fontsize=6, color="0.4",
-                    textcoords="offset points", xytext=(3, -8))  # fmt: skip
+    low = float(min(bins["mean_spread"].min(), bins["rms_error"].min()))
+    high = float(max(bins["mean_spread"].max(), bins["rms_error"].max()))
+    ax.plot([low, high], [low, high], color="grey", ls=":", label="error = spread")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xlabel(f"predicted spread: standard deviation over {views} TTA views (vote fraction)")
     ax.set_ylabel("RMS error against the volunteer vote fraction")
-    ax.set_title(f"Does a larger predicted spread mean a larger error?\n{n_galaxies} test galaxies x 37 labels, "
-                 "equal-count bins (numbers: predictions per bin)", fontsize=10)  # fmt: skip
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    per_bin = int(bins["n_predictions"].median())
+    ax.set_title(
+        f"Does a larger predicted spread mean a larger error?\n{n_galaxies} test galaxies x 37 labels, "
+        f"{len(bins)} equal-count bins of about {per_bin} predictions",
+        fontsize=10,
+    )
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="lower right")
     return fig
