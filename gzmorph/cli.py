@@ -75,6 +75,8 @@ SPLIT = Files("split", "split.parquet: GalaxyID and subset of every labelled gal
 BASELINE = Files("baseline", "mean-baseline JSON (its validation_rmse is drawn as a line)")
 MODEL = Files("model", "a model checkpoint, e.g. results/models/best.pt")
 FIGURE = Files("figure", "output PNG")
+VALIDATION_PREDICTIONS = Files("predictions", "validation predictions of the chosen model (GalaxyID + 37 columns)")
+CHOICE = Files("choice", "best.json naming the chosen model (for the title)")
 
 
 def run(main: Callable[[argparse.Namespace], None], interface: Interface, snakemake=None) -> None:

@@ -24,8 +24,8 @@ from gzmorph.split import VALIDATION, subset_ids
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("predictions", "validation predictions of the chosen model (GalaxyID + 37 columns)"),
-        cli.Files("choice", "best.json naming the chosen model (for the title)"),
+        cli.VALIDATION_PREDICTIONS,
+        cli.CHOICE,
         cli.TRAIN_INDEX,
         cli.SPLIT,
     ),

@@ -130,3 +130,15 @@ def test_wrong_config_key_is_named(tmp_path):
     result = subprocess.run([*SNAKEMAKE, "-n", "--cores", "1"], cwd=workdir, capture_output=True, text=True)
     assert result.returncode != 0
     assert "seeed" in result.stdout + result.stderr
+
+
+def test_a_missing_input_path_stops_before_the_dag_is_built(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    result = subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "1", "--config", "train_images=/no/such/file"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "config train_images: '/no/such/file': no such file or directory" in result.stdout + result.stderr
