@@ -18,11 +18,12 @@ from pathlib import Path
 import torch
 import yaml
 
+from gzmorph.catalogue import write_catalogue
+from gzmorph.device import pick_device
 from gzmorph.geometry import Geometry
-from gzmorph.inference import predict_images, predict_shards, write_catalogue
+from gzmorph.inference import predict_images, predict_shards
 from gzmorph.models import build_model, load_model
 from gzmorph.shards import ShardSet
-from gzmorph.training import pick_device
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +60,7 @@ def main() -> None:
     device = pick_device(args.threads)
     if args.model:
         model, checkpoint = load_model(args.model, device)
-        geometry = Geometry(checkpoint["geometry"]["crop_px"], checkpoint["geometry"]["size"])
+        geometry = checkpoint.geometry
     else:
         model, geometry = stand_in_model(config)
         model.to(device)
@@ -68,7 +69,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for tta in args.tta:
             if Path(args.shards, "index.parquet").exists():
-                frames = predict_shards(model, ShardSet(args.shards), geometry.size, device, tta, args.batch_size)
+                frames = predict_shards(model, ShardSet(args.shards), device, tta, args.batch_size)
                 timed(f"shards {Path(args.shards).name}, tta {tta}", frames, Path(tmp, f"s{tta}.parquet"))
             if Path(args.images).exists():
                 frames = predict_images(model, args.images, geometry, device, tta, args.batch_size)

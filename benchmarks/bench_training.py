@@ -24,8 +24,9 @@ from gzmorph.device import pick_device
 from gzmorph.geometry import field_size
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 from gzmorph.models import build_model, count_parameters
+from gzmorph.settings import SLICES
 from gzmorph.shards import ShardSet, ShardWriter
-from gzmorph.training import load_all_images, make_optimizer, settings_from_config, train_step
+from gzmorph.training import make_optimizer, train_step
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +41,7 @@ def synthetic_set(directory: Path, n: int, size: int) -> ShardSet:
     index = writer.close()
     index[list(LABEL_COLUMNS)] = rng.random((n, len(LABEL_COLUMNS)), dtype=np.float32)
     index.astype({ID_COLUMN: np.uint64}).to_parquet(directory / "index.parquet")
+    (directory / "summary.json").write_text(json.dumps({"crop_px": 212, "size": size}))
     return ShardSet(directory)
 
 
@@ -73,7 +75,7 @@ def bench_model(name, spec, settings, images, labels, size, device, steps, round
         def step():
             rows = rng.choice(len(images), batch, replace=False)
             taken = on_device[torch.from_numpy(rows).to(device)] if device.type == "cuda" else on_device[rows]
-            x = to_device_batch(taken, device, size, rotate, generator, settings.shift_px, settings.zoom)
+            x = to_device_batch(taken, device, size, rotate, generator, settings.augment.shift_px, settings.augment.zoom)
             train_step(model, optimizer, x, labels_on[torch.from_numpy(rows).to(device)], device)
 
         return step
@@ -110,14 +112,14 @@ def main() -> None:
 
     config = yaml.safe_load(Path(args.config).read_text())
     size = int(config["preprocess"]["size"])
-    settings = settings_from_config(config["training"], config["training"]["best"], "cnn")
+    settings = SLICES["train"].typed(SLICES["train"].cut(config, {"model": "best"})).training
     device = pick_device(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
         if (Path(args.data) / "index.parquet").exists():
             shards, source = ShardSet(args.data), args.data
         else:
             shards, source = synthetic_set(Path(scratch), args.synthetic_images, size), "synthetic fields"
-        images, labels = load_all_images(shards), shards.labels
+        images, labels = shards.all_images(), shards.labels
     specs = {
         "resnet18": {"architecture": "resnet18", "head": config["models"]["head"], **config["models"]["resnet18"]},
         "cnn": {"architecture": "cnn", "head": config["models"]["head"], "size": size, **config["models"]["cnn"]},
