@@ -185,10 +185,6 @@ def _cross_validation_job(config: dict, wildcards: Mapping[str, str]) -> dict:
     }
 
 
-def _typed_models(data: Mapping) -> Models:
-    return Models(**data)
-
-
 def _merger_settings(section: Mapping):
     from gzmorph.mergers.settings import MergerSettings  # here: the Snakefile reads this module, not the analysis
 
@@ -216,12 +212,12 @@ SLICES: dict[str, Slice] = {
     "evaluate": Slice(_section("evaluate"), lambda d: from_dict(Evaluate, d)),
     "train": Slice(
         _train_job,
-        lambda d: TrainJob(_typed_models(d["models"]), from_dict(TrainSettings, d["training"])),
+        lambda d: TrainJob(Models(**d["models"]), from_dict(TrainSettings, d["training"])),
     ),
     "cross_validation": Slice(
         _cross_validation_job,
         lambda d: CrossValidationJob(
-            _typed_models(d["models"]), from_dict(TrainSettings, d["training"]), from_dict(CrossValidation, d["cv"])
+            Models(**d["models"]), from_dict(TrainSettings, d["training"]), from_dict(CrossValidation, d["cv"])
         ),
     ),
     "merger_definition": Slice(
