@@ -40,6 +40,7 @@ import multiprocessing
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -104,7 +105,8 @@ class VariantPool:
         start = time.perf_counter()
         missing = range(len(self.encoded), count)
         tasks = ((self.sources[p % len(self.sources)], self.seed * 10_000_019 + p) for p in missing)
-        with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(WORKERS, initializer=signal.signal, initargs=(signal.SIGTERM, signal.SIG_DFL)) as pool:
             self.encoded.extend(pool.imap(make_variant, tasks, chunksize=32))
         return time.perf_counter() - start
 
@@ -285,11 +287,15 @@ def run_stage(stage: str, *args) -> dict:
     busy, start = busy_cpu_seconds(), time.perf_counter()
     process.start()
     peak_rss, peak_anon, worker_hwm = 0.0, 0.0, {}
-    while process.is_alive():
-        rss, anon = sample_tree(process.pid, worker_hwm)
-        peak_rss, peak_anon = max(peak_rss, rss), max(peak_anon, anon)
-        time.sleep(0.05)
-    process.join()
+    try:
+        while process.is_alive():
+            rss, anon = sample_tree(process.pid, worker_hwm)
+            peak_rss, peak_anon = max(peak_rss, rss), max(peak_anon, anon)
+            time.sleep(0.05)
+    finally:  # interrupted (Ctrl-C, SIGTERM): stop the stage before its folder is deleted
+        if process.is_alive():
+            process.terminate()
+        process.join()
     wall, busy = time.perf_counter() - start, busy_cpu_seconds() - busy
     if process.exitcode != 0 or not receive.poll():
         raise RuntimeError(f"stage {stage}{args} failed with exit code {process.exitcode}")
@@ -379,6 +385,10 @@ def parse_size(text: str) -> int:
     return int(float(text[:-1]) * 1000) if text.lower().endswith("k") else int(text)
 
 
+def terminated(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)  # run the finally blocks: stop the stage, delete the temporary folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", type=parse_size, default=[1000, 10_000, FULL],
@@ -390,6 +400,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=512, help="images of the predict_chunk-like job")
     args = parser.parse_args()
     os.environ.setdefault("TQDM_DISABLE", "1")  # inherited by the stage processes
+    signal.signal(signal.SIGTERM, terminated)
     run_dir = Path(tempfile.mkdtemp(prefix="bench_scale_", dir=args.workdir))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, "
           f"{psutil.virtual_memory().total / 2**30:.1f} GiB memory, work folder {run_dir}", flush=True)  # fmt: skip

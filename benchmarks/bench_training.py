@@ -75,7 +75,9 @@ def bench_model(name, spec, settings, images, labels, size, device, steps, round
         def step():
             rows = rng.choice(len(images), batch, replace=False)
             taken = on_device[torch.from_numpy(rows).to(device)] if device.type == "cuda" else on_device[rows]
-            x = to_device_batch(taken, device, size, rotate, generator, settings.augment.shift_px, settings.augment.zoom)
+            x = to_device_batch(
+                taken, device, size, rotate, generator, settings.augment.shift_px, settings.augment.zoom
+            )
             train_step(model, optimizer, x, labels_on[torch.from_numpy(rows).to(device)], device)
 
         return step

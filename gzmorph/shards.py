@@ -22,6 +22,7 @@ from gzmorph.geometry import Geometry
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 
 SHARD_DIR = "shards"
+OPEN_SHARDS = 4  # memory maps kept open: a pass over a large set does not keep every shard's pages resident
 
 
 def shard_path(set_dir: str | os.PathLike, shard: int) -> Path:
@@ -110,6 +111,8 @@ class ShardSet:
 
     def _map(self, shard: int) -> np.ndarray:
         if shard not in self._maps:
+            if len(self._maps) >= OPEN_SHARDS:
+                del self._maps[next(iter(self._maps))]  # the oldest; its pages go when the map is dropped
             self._maps[shard] = np.load(shard_path(self.set_dir, shard), mmap_mode="r")
         return self._maps[shard]
 

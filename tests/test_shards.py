@@ -50,3 +50,16 @@ def test_shards_are_memory_maps(sample_train_set):
     sample_train_set.images(np.array([0]))
     assert all(isinstance(m, np.memmap) for m in sample_train_set._maps.values())
     assert isinstance(sample_train_set.index, pd.DataFrame)
+
+
+def test_a_pass_over_many_shards_keeps_only_a_few_open(tmp_path):
+    from gzmorph.shards import OPEN_SHARDS, ShardSet, ShardWriter
+
+    writer = ShardWriter(tmp_path, shard_size=2, image_shape=(4, 4, 3))
+    for k in range(20):  # 10 shards
+        writer.add(k, np.full((4, 4, 3), k, dtype=np.uint8))
+    writer.close().to_parquet(tmp_path / "index.parquet")
+    shards = ShardSet(tmp_path)
+    images = shards.images(np.arange(20)[::-1])
+    assert [int(image[0, 0, 0]) for image in images] == list(range(19, -1, -1))
+    assert len(shards._maps) <= OPEN_SHARDS
