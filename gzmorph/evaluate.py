@@ -94,3 +94,17 @@ def spread_error_bins(true: np.ndarray, predicted: np.ndarray, spread: np.ndarra
             }
         )
     return pd.DataFrame(rows)
+
+
+def tta_effect(scores: pd.DataFrame, tta: int) -> dict:
+    """The best model's test RMSE with one view and with ``tta`` views, from a test_scores table."""
+    best = scores[scores["model"] == "best"].set_index("tta_views")["rmse"]
+    return {
+        "subset": "test",
+        "n_galaxies": int(scores["n_galaxies"].iloc[0]),
+        "tta": tta,
+        "rmse_without_tta": float(best[1]),
+        "rmse_with_tta": float(best[tta]),
+        "change": float(best[tta] - best[1]),
+        "relative_change": float((best[tta] - best[1]) / best[1]),
+    }

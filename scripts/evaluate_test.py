@@ -10,7 +10,7 @@ import pandas as pd
 
 from gzmorph import cli
 from gzmorph.catalogue import SPREAD_COLUMNS
-from gzmorph.evaluate import per_label_rmse, predictions_for, spread_error_bins, test_scores
+from gzmorph.evaluate import per_label_rmse, predictions_for, spread_error_bins, test_scores, tta_effect
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import spread_error_figure
 from gzmorph.io import write_json, write_table
@@ -54,19 +54,6 @@ def main(args) -> None:
     bins = spread_error_bins(true, best[list(LABEL_COLUMNS)].to_numpy(), best[list(SPREAD_COLUMNS)].to_numpy())
     save_figure(spread_error_figure(bins, args.predict.tta, len(test)), args.figure)
     logging.info("test subset (%d galaxies):\n%s", len(test), scores.to_string(index=False))
-
-
-def tta_effect(scores: pd.DataFrame, tta: int) -> dict:
-    best = scores[scores["model"] == "best"].set_index("tta_views")["rmse"]
-    return {
-        "subset": TEST,
-        "n_galaxies": int(scores["n_galaxies"].iloc[0]),
-        "tta": tta,
-        "rmse_without_tta": float(best[1]),
-        "rmse_with_tta": float(best[tta]),
-        "change": float(best[tta] - best[1]),
-        "relative_change": float((best[tta] - best[1]) / best[1]),
-    }
 
 
 if __name__ == "__main__":

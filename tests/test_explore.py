@@ -131,7 +131,7 @@ def test_predictions_are_aligned_to_the_requested_ids():
 
 
 def test_test_scores_give_rmse_with_interval_merger_rmse_and_auc():
-    from gzmorph.evaluate import per_label_rmse, spread_error_bins, test_scores
+    from gzmorph.evaluate import per_label_rmse, spread_error_bins, test_scores, tta_effect
     from gzmorph.labels import COLUMN_INDEX
 
     rng = np.random.default_rng(1)
@@ -145,6 +145,9 @@ def test_test_scores_give_rmse_with_interval_merger_rmse_and_auc():
     assert scores.loc["b", "rmse_low68"] < scores.loc["b", "rmse"] < scores.loc["b", "rmse_high68"]
     assert scores.loc["b", "rmse"] == pytest.approx(0.05, rel=0.05) and scores.loc["b", "n_true_mergers"] == 40
     assert scores.loc["b", "merger_rmse"] < scores.loc["b", "merger_rmse_mean_baseline"]
+    with_views = test_scores(true, {("best", 1): noisy, ("best", 8): perfect}, true.mean(axis=0), 0.4)
+    effect = tta_effect(with_views, 8)
+    assert effect["rmse_with_tta"] == 0 and effect["change"] == pytest.approx(-effect["rmse_without_tta"])
     table = per_label_rmse(true, {("b", 8): noisy}, true.mean(axis=0))
     assert list(table.columns) == ["column", "name", "rmse_mean_baseline", "rmse_b_tta8", "n_galaxies"]
 
