@@ -25,9 +25,15 @@ QUANTITY_LABELS = {
 }
 
 
-def _ours(ax, y: float, value: float, stat: tuple[float, float], total: list[float]) -> None:
+def _ours(ax, y: float, value: float, stat: tuple[float, float], total: list[float], floor: float) -> None:
+    """Our value with its statistical bar and total whiskers; a limit at or below ``floor`` (the axis' left edge on
+    a log scale, where zero cannot be drawn) is drawn at the edge with an arrow saying it reaches further."""
+    stat, total = [max(v, floor) for v in stat], [max(v, floor) for v in total]
     ax.plot(stat, [y, y], color="k", lw=6, solid_capstyle="butt")
     ax.errorbar(value, y, xerr=[[value - total[0]], [total[1] - value]], fmt="D", color="k", ms=6, capsize=5, lw=1.2)
+    if total[0] <= floor:
+        ax.annotate("to 0", (floor, y), xytext=(4, 8), textcoords="offset points", fontsize=7, va="bottom")
+        ax.plot(floor, y, "<", color="k", ms=8, clip_on=False)
 
 
 def _literature(ax, y: float, span: list[float] | None) -> None:
@@ -65,16 +71,22 @@ def _rate_rows(result: Mapping) -> list[tuple[str, list[float] | None]]:
     return rows
 
 
-def _panel(ax, rows, ours: tuple, xlabel: str) -> None:
-    ax.axvspan(*ours[2], color="0.85", lw=0, zorder=0)
-    _ours(ax, 0, *ours)
+def _panel(ax, rows, ours: tuple, xlabel: str, extra: tuple[float, ...] = ()) -> None:
+    """One panel on a log axis whose limits hold every positive value drawn (zero has no place on it)."""
+    value, stat, total = ours
+    drawn = [value, *stat, *total, *extra, *(v for _, span in rows if span for v in span)]
+    positive = [v for v in drawn if v > 0]
+    floor, ceiling = min(positive) / 1.5, max(positive) * 1.5
+    ax.axvspan(max(total[0], floor), total[1], color="0.85", lw=0, zorder=0)
+    _ours(ax, 0, value, stat, total, floor)
     for y, (_, span) in enumerate(rows, start=1):
         _literature(ax, y, span)
     ax.set_yticks(range(len(rows) + 1), ["this work", *[label for label, _ in rows]], fontsize=8)
     ax.set_ylim(len(rows) + 0.5, -0.5)
     ax.set_xscale("log")
+    ax.set_xlim(floor, ceiling)
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", which="both", alpha=0.3)
@@ -102,6 +114,7 @@ def rate_figure(result: Mapping) -> Figure:
         rate_rows,
         (r, (r - rate["stat_low"], r + rate["stat_high"]), rate["interval_68"]),
         "merger rate per galaxy, R = f / T_obs (Gyr$^{-1}$)",
+        (*band, illustris["sample_average"]),
     )
     t_low, t_high = rate["timescale_gyr"]
     right.set_title(f"Rates per galaxy (ours with T_obs = {t_low:g} - {t_high:g} Gyr)")
