@@ -643,8 +643,10 @@ def literature_html(mergers: Mapping) -> str:
 
 
 def coverage_cell(summary: Mapping) -> str:
-    coverage, bias = number(summary.get("coverage")), number(summary.get("bias"))
-    return "n/a" if coverage is None or bias is None else f"coverage {pct(coverage, 0)}, bias {100 * bias:+.2f} pp"
+    coverage, bias = number(summary.get("coverage")), number(summary.get("median_bias"))
+    if coverage is None or bias is None:
+        return "n/a"
+    return f"coverage {pct(coverage, 0)}, median bias {100 * bias:+.2f} pp"
 
 
 def coverage_html(mergers: Mapping) -> str:

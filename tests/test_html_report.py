@@ -52,8 +52,8 @@ ILLUSTRIS = {"citation": "Rodriguez-Gomez et al. 2015, MNRAS 449, 49", "mass_rat
              "band": [0.0251, 0.0418], "verdict": "ours is 3.7x higher, beyond both spreads"}  # fmt: skip
 COVERAGE = {"pool": 100, "pool_mergers": 9, "repeats": 50, "confidence": 0.68, "pool_fraction": 0.09, "target_size": 20,
             "factors": [{"factor": 1.0, "true_fraction": 0.09, "estimators": {
-                "pacc": {"bias": 0.0021, "coverage": 0.66, "passes": True},
-                "mean_vote": {"bias": -0.0312, "coverage": 0.18, "passes": False}}}],
+                "pacc": {"median_bias": 0.0021, "bias": 0.009, "coverage": 0.66, "passes": True},
+                "mean_vote": {"median_bias": -0.0312, "bias": -0.03, "coverage": 0.18, "passes": False}}}],
             "passes": {"pacc": True, "mean_vote": False}}  # fmt: skip
 MERGERS = {
     "n_test": 200,
@@ -133,8 +133,8 @@ def test_landing_merger_result_literature_and_known_answer_test(page):
                  "0.01 – 0.03 fraction of galaxies; x1.5 (their correction): 0.015 – 0.045",
                  "0.0007 – 0.0017 h70^3 Mpc^-3 Gyr^-1", "n/a (Per comoving volume", "0.02 close companions per galaxy",
                  "with our T_obs: ours is", "Kitzbichler &amp; White 2008", "tie: the intervals overlap",
-                 "Lotz2011 is not filled in", "coverage 66%, bias +0.21 pp",
-                 "coverage 18%, bias -3.12 pp"):  # fmt: skip
+                 "Lotz2011 is not filled in", "coverage 66%, median bias +0.21 pp",
+                 "coverage 18%, median bias -3.12 pp"):  # fmt: skip
         assert text in summary, text
     assert re.search(r"<tr class=chosen><td>pacc</td><td>yes</td>", summary)
     assert "adopted because" not in summary

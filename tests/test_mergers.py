@@ -10,7 +10,7 @@ import yaml
 from scipy.integrate import quad
 from scipy.special import expit, logit
 
-from gzmorph.mergers.coverage import coverage_test, draw_target, split_halves, target_size
+from gzmorph.mergers.coverage import coverage_test, draw_target, split_halves, summarise, target_size
 from gzmorph.mergers.estimators import (
     CENTRES,
     EDGES,
@@ -119,7 +119,8 @@ def test_adjusted_estimators_recover_the_truth_and_cover_68_percent(known_answer
     for factor in known_answer["factors"]:
         found = factor["estimators"][name]
         assert found["valid_repeats"] == 200
-        assert abs(found["bias"]) < found["median_half_width"] / 2  # far inside its own 68 % interval
+        assert abs(found["median_bias"]) < found["median_half_width"] / 2  # far inside its own 68 % interval
+        assert abs(found["bias"]) < found["median_half_width"] / 2  # with 4000 galaxies the mean too
         assert found["mean_interval"][0] < factor["true_fraction"] < found["mean_interval"][1]
         assert 0.55 <= found["coverage"] <= 0.80
     assert known_answer["passes"][name]
@@ -132,6 +133,18 @@ def test_count_matching_and_unadjusted_estimators_fail_away_from_the_calibration
         assert abs(matching["bias"]) > 5 * matching["bias_error"]  # pulled towards the calibration fraction
     assert low["estimators"]["count_matching"]["bias"] > 0 > high["estimators"]["count_matching"]["bias"]
     assert not any(known_answer["passes"][name] for name in ("count_matching", "cc", "mean_vote"))
+
+
+def test_a_clipped_unbiased_estimator_passes_on_its_median_not_its_mean():
+    """Estimates N(truth, 0.03) clipped at 0 with truth 0.003: the mean is pulled up by a third of the noise, the
+    median stays at the truth, and intervals of +/- 1 sigma (clipped too) cover at least 68 %."""
+    rng, truth, sigma = np.random.default_rng(8), 0.003, 0.03
+    estimate = np.clip(truth + sigma * rng.standard_normal(4000), 0, 1)
+    runs = np.column_stack([estimate, np.clip(estimate - sigma, 0, 1), estimate + sigma])
+    found = summarise(runs, truth, 0.68)
+    assert found["bias"] > found["median_half_width"] / 2
+    assert abs(found["median_bias"]) < 0.002 and found["coverage"] > 0.68
+    assert found["passes"]
 
 
 def test_known_answer_test_is_skipped_without_enough_mergers():
