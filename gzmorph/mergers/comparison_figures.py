@@ -146,7 +146,8 @@ def _skipped(reason: str) -> Figure:
 
 
 def coverage_figure(coverage: Mapping) -> Figure:
-    """Left: mean estimate and mean interval against the true fraction; right: coverage of each estimator."""
+    """Left: median estimate and median interval ends against the true fraction (the mean as an open marker);
+    right: coverage of each estimator."""
     if "skipped" in coverage:
         return _skipped(coverage["skipped"])
     factors = coverage["factors"]
@@ -157,16 +158,19 @@ def coverage_figure(coverage: Mapping) -> Figure:
         offset = 1 + 0.04 * (e - (len(names) - 1) / 2)
         rows = [f["estimators"][name] for f in factors]
         valid = [k for k, row in enumerate(rows) if row.get("valid_repeats")]
-        mean = np.array([rows[k]["mean_estimate"] for k in valid])
-        low, high = (np.array([rows[k]["mean_interval"][i] for k in valid]) for i in (0, 1))
+        median = np.array([rows[k]["median_estimate"] for k in valid])
+        low, high = (np.array([rows[k]["median_interval"][i] for k in valid]) for i in (0, 1))
         left.errorbar(
             truths[valid] * offset,
-            mean,
-            yerr=[mean - low, high - mean],
+            median,
+            yerr=[median - low, high - median],
             fmt="o",
             color=COLOURS[name],
             capsize=3,
             label=NAMES[name],
+        )
+        left.plot(
+            truths[valid] * offset, [rows[k]["mean_estimate"] for k in valid], "o", mfc="none", color=COLOURS[name]
         )
         right.errorbar(
             np.array(valid) + 0.08 * (e - (len(names) - 1) / 2),
@@ -176,12 +180,13 @@ def coverage_figure(coverage: Mapping) -> Figure:
             color=COLOURS[name],
             capsize=3,
         )
-    span = np.array([truths.min() / 2, truths.max() * 2])
+    span = np.geomspace(truths.min() / 2, truths.max() * 2, 50)  # dense: the y axis is not logarithmic below 1 %
     left.plot(span, span, "k:", lw=1, label="estimate = truth")
     left.set_xscale("log")
-    left.set_yscale("log")
+    left.set_yscale("symlog", linthresh=0.01)  # linear below 1 %: a median interval may reach 0
+    left.set_ylim(bottom=0)
     left.set_xlabel("true merger fraction of the target set")
-    left.set_ylabel("estimated merger fraction (mean, with mean 68 % interval)")
+    left.set_ylabel("estimated merger fraction (median, median 68 % interval; open: mean)")
     left.set_title(f"{coverage['repeats']} target sets of {coverage['target_size']} galaxies per factor")
     confidence = coverage["confidence"]
     right.axhline(confidence, color="k", ls="--", lw=1, label=f"nominal {confidence:.0%}")

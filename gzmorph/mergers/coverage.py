@@ -84,12 +84,14 @@ def summarise(runs: np.ndarray, truth: float, confidence: float) -> dict:
     return {
         "valid_repeats": n,
         "mean_estimate": float(np.mean(estimate)),
+        "median_estimate": float(np.median(estimate)),
         "median_bias": median_bias,
         "bias": float(np.mean(estimate) - truth),
         "bias_error": bias_error,
         "coverage": coverage,
         "coverage_error": coverage_error,
         "mean_interval": [float(np.mean(low)), float(np.mean(high))],
+        "median_interval": [float(np.median(low)), float(np.median(high))],
         "median_half_width": half_width,
         "passes": bool(abs(median_bias) <= half_width / 2 and coverage >= confidence - 3 * coverage_error),
     }

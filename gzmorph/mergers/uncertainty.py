@@ -99,4 +99,7 @@ def model_systematic(
 def total_interval(fraction: float, stat_low: float, stat_high: float, systematics: list[float]) -> list[float]:
     """[low, high]: statistical half-interval on each side and systematics added in quadrature, within [0, 1]."""
     sys2 = sum(s**2 for s in systematics)
-    return [max(0.0, fraction - np.sqrt(stat_low**2 + sys2)), min(1.0, fraction + np.sqrt(stat_high**2 + sys2))]
+    return [
+        float(max(0.0, fraction - np.sqrt(stat_low**2 + sys2))),
+        float(min(1.0, fraction + np.sqrt(stat_high**2 + sys2))),
+    ]
