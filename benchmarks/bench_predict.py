@@ -1,6 +1,6 @@
 """Prediction throughput (images/s) from preprocessed shards and from a raw JPEG archive, and peak memory.
 
-    python benchmarks/bench_predict.py [--model results/models/best.pt] [--shards results/data/test]
+    python benchmarks/bench_predict.py [--model results/models/best/model.pt] [--shards results/data/test]
         [--images data/sample/test_images.tar.gz] [--tta 1 8] [--batch-size 256] [--threads 2]
 
 Without --model a randomly initialised custom CNN of the config's default shape stands in (throughput depends on

@@ -73,10 +73,10 @@ TRAIN_INDEX = Files("train_index", "index.parquet of the labelled shard set (sha
 TEST_INDEX = Files("test_index", "index.parquet of the unlabelled shard set (shards and summary.json beside it)")
 SPLIT = Files("split", "split.parquet: GalaxyID and subset of every labelled galaxy")
 BASELINE = Files("baseline", "mean-baseline JSON (its validation_rmse is drawn as a line)")
-MODEL = Files("model", "a model checkpoint, e.g. results/models/best.pt")
+MODEL = Files("model", "a model checkpoint, e.g. results/models/best/model.pt")
 FIGURE = Files("figure", "output PNG")
 VALIDATION_PREDICTIONS = Files("predictions", "validation predictions of the chosen model (GalaxyID + 37 columns)")
-CHOICE = Files("choice", "best.json naming the chosen model (for the title)")
+CHOICE = Files("choice", "results/models/best/metrics.json naming the chosen model (for the title)")
 
 
 def run(main: Callable[[argparse.Namespace], None], interface: Interface, snakemake=None) -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
+from gzmorph.settings import ARCHITECTURES
+
 
 class ReportInputError(RuntimeError):
     """A required input of the report is missing or unreadable; the message names the file."""
@@ -80,10 +82,10 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
         Item("results/models/cv/folds.csv", "Cross-validation folds", "cv_folds.rst"),
         *(
             Item(f"results/figures/models/{model}_training.png", f"Training curve: {model}", "training_curve.rst")
-            for model in ("resnet18", "cnn", "best")
+            for model in ARCHITECTURES
         ),
         Item("results/tables/parameters.csv", "Parameters against training pixels", "parameters.rst"),
-        Item("results/models/best.json", "The chosen model", "best_choice.rst"),
+        Item("results/models/best/metrics.json", "The chosen model", "best_choice.rst"),
     ),
     "Evaluation": (
         Item("results/figures/evaluate/validation_curves.png", "Validation curves", "validation_curves.rst"),
@@ -119,7 +121,7 @@ SYSTEMATICS = (
 )
 HEADLINE_FILES = {
     "baseline": "results/baseline/mean.json",
-    "best": "results/models/best.json",
+    "best": "results/models/best/metrics.json",
     "tta": "results/tables/tta_effect.json",
     "test_rmse": "results/tables/test_rmse.csv",
     "mergers": "results/tables/merger_fraction.json",
@@ -390,7 +392,7 @@ def rmse_interval(row: Mapping) -> str:
 
 
 def model_description(best: Mapping) -> str:
-    """One line on the chosen model from the keys of best.json that are present."""
+    """One line on the chosen model from the keys of best/metrics.json that are present."""
     parts = [f"{best[k]} {what}" for k, what in (("architecture", "architecture"), ("head", "head")) if best.get(k)]
     if best.get("epochs") is not None:
         parts.append(f"{fmt_number(best['epochs'])} epochs (kept epoch {fmt_number(best.get('best_epoch'))})")
@@ -411,7 +413,7 @@ def score_records(scores: object) -> list[Mapping]:
 
 
 def chosen_scores(scores: Sequence[Mapping], best: Mapping) -> tuple[Mapping | None, Mapping | None]:
-    """(most views, one view) rows of the chosen model (best.json's ``model``) in test_rmse.csv."""
+    """(most views, one view) rows of the chosen model (best/metrics.json's ``model``) in test_rmse.csv."""
     name = best.get("model", "best")
     rows = [r for r in scores if r.get("model") == name and number(r.get("tta_views")) is not None]
     rows.sort(key=lambda r: number(r["tta_views"]))

@@ -2,8 +2,8 @@
 
 The config is validated against schemas/config.schema.yaml before any job runs; here it becomes typed objects. A
 rule passes its job only the slice it needs, as a plain dict cut by :data:`SLICES` (so Snakemake reruns exactly the
-jobs whose slice changed: editing ``training.best`` reruns the best model, not the cross-validation), and the script
-turns the dict into its settings object with the same entry (see ``gzmorph.cli``).
+jobs whose slice changed: editing ``training.epochs`` retrains both architectures, not the cross-validation), and the
+script turns the dict into its settings object with the same entry (see ``gzmorph.cli``).
 """
 
 import types
@@ -14,9 +14,8 @@ from typing import Any
 
 from gzmorph.geometry import Geometry
 
-ARCHITECTURES = ("resnet18", "cnn")
-MODEL_NAMES = ("resnet18", "cnn", "best")  # trained models: the two architectures, and the better one improved
-RUN_KEYS = MODEL_NAMES  # per-model run settings inside the training section
+ARCHITECTURES = ("resnet18", "cnn")  # trained with the same recipe (the training section)
+MODEL_NAMES = (*ARCHITECTURES, "best")  # best: the one of the two chosen by gzmorph.model_choice, not retrained
 
 
 def from_dict(cls: type, data: Mapping[str, Any]):
@@ -117,12 +116,9 @@ class TrainSettings:
     bn_recalibration_images: int  # training images whose statistics refresh batch norm before evaluation; 0: off
     plateau: Plateau
     augment: Augment
-    epochs: int | dict  # a number, or per architecture for the best model (chosen during the run)
-    scheduler: str  # "none" | "plateau"
+    epochs: int
+    scheduler: str  # "none" | "plateau" | "cosine"
     rotate: bool  # random rotation, mirror flip (and augment's shift and zoom) of every training image
-
-    def epochs_for(self, architecture: str) -> int:
-        return int(self.epochs[architecture] if isinstance(self.epochs, dict) else self.epochs)
 
 
 @dataclass(frozen=True)
@@ -140,7 +136,11 @@ class Models:
     head: str
     resnet18: dict | None = None
     cnn: dict | None = None
-    prefer_on_tie: str | None = None  # the best model's architecture when the two are tied
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    prefer_on_tie: str  # the best model's architecture when the two are tied
 
 
 @dataclass(frozen=True)
@@ -160,27 +160,15 @@ def _models(config: dict, architectures: tuple[str, ...]) -> dict:
     return {"head": config["models"]["head"], **{a: config["models"][a] for a in architectures}}
 
 
-def _best_models(config: dict) -> dict:
-    return {**_models(config, ARCHITECTURES), "prefer_on_tie": config["models"]["prefer_on_tie"]}
-
-
-def _shared_training(config: dict) -> dict:
-    return {k: v for k, v in config["training"].items() if k not in RUN_KEYS}
-
-
 def _train_job(config: dict, wildcards: Mapping[str, str]) -> dict:
-    model = wildcards["model"]
-    return {
-        "models": _best_models(config) if model == "best" else _models(config, (model,)),
-        "training": {**_shared_training(config), **config["training"][model]},
-    }
+    return {"models": _models(config, (wildcards["model"],)), "training": config["training"]}
 
 
 def _cross_validation_job(config: dict, wildcards: Mapping[str, str]) -> dict:
     cv = config["cv"]
     return {
         "models": _models(config, ("cnn",)),
-        "training": {**_shared_training(config), "epochs": cv["epochs"], "scheduler": "none", "rotate": False},
+        "training": {**config["training"], "epochs": cv["epochs"], "scheduler": "none", "rotate": False},
         "cv": cv,
     }
 
@@ -219,6 +207,10 @@ SLICES: dict[str, Slice] = {
         lambda d: CrossValidationJob(
             Models(**d["models"]), from_dict(TrainSettings, d["training"]), from_dict(CrossValidation, d["cv"])
         ),
+    ),
+    "model_choice": Slice(
+        lambda config, wildcards: {"prefer_on_tie": config["models"]["prefer_on_tie"]},
+        lambda d: from_dict(ModelChoice, d),
     ),
     "merger_definition": Slice(
         lambda config, wildcards: {"true_threshold": config["mergers"]["true_threshold"]},

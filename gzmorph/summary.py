@@ -22,7 +22,7 @@ def summary_lines(results: str | Path = "results") -> list[str]:
     baseline = _read(results / "baseline" / "mean.json")
     if baseline:
         lines.append(f"mean-label baseline: test RMSE {baseline['test_rmse']:.4f}")
-    best = _read(results / "models" / "best.json")
+    best = _read(results / "models" / "best" / "metrics.json")
     if best:
         lines.append(
             f"best model: {best['model']} ({best['architecture']}), validation RMSE {best['validation_rmse']:.4f}"

@@ -74,7 +74,7 @@ class Run:
 
     model: nn.Module
     optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.ReduceLROnPlateau | None
+    scheduler: torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau | None
     fingerprint: dict
     history: list[dict] = field(default_factory=list)
     epoch: int = 0
@@ -105,7 +105,7 @@ def fit(
     with the lowest validation RMSE. With ``checkpoint_path`` the last state is saved there after every epoch and a
     run whose saved state matches this model, data, geometry and settings (epochs aside) resumes from it.
     ``stop_after_epochs`` ends this call after that many epochs in total (to simulate an interrupted run)."""
-    epochs = settings.epochs_for(spec["architecture"])
+    epochs = settings.epochs
     run = start(spec, settings, data, geometry, device)
     if checkpoint_path is not None and Path(checkpoint_path).exists():
         restore(run, checkpoint_path, settings)
@@ -274,8 +274,10 @@ def evaluate(
             "epoch": epoch + 1,
             "images_seen": images_seen,
         }
-    if run.scheduler is not None:
+    if isinstance(run.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
         run.scheduler.step(row["validation_rmse"])
+    elif run.scheduler is not None:
+        run.scheduler.step()
     return row
 
 
@@ -369,4 +371,7 @@ def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings):
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=plateau.factor, patience=plateau.patience, min_lr=plateau.min_lr
         )
-    raise ValueError(f"unknown scheduler {settings.scheduler!r}; choose none or plateau")
+    if settings.scheduler == "cosine":  # from lr to 0 over the run, one step per evaluation
+        steps = settings.epochs * settings.evaluations_per_epoch
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    raise ValueError(f"unknown scheduler {settings.scheduler!r}; choose none, plateau or cosine")

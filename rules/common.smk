@@ -43,9 +43,9 @@ def all_targets():
         "results/tables/memory_estimate.json",
         "results/figures/split/label_histograms_split.png",
         "results/figures/models/cv_scores.png",
-        *expand("results/figures/models/{model}_training.png", model=MODEL_NAMES),
+        *expand("results/figures/models/{model}_training.png", model=ARCHITECTURES),
         "results/tables/parameters.csv",
-        "results/models/best.pt",
+        "results/models/best/model.pt",
         "results/figures/evaluate/validation_curves.png",
         "results/figures/evaluate/true_vs_predicted.png",
         "results/figures/evaluate/extremes.png",
@@ -70,15 +70,9 @@ def prediction_chunks(wildcards):
     ]
 
 
-# Inputs of the train jobs in rules/models.smk; cnn and best depend on the cross-validation and the other two models.
+# Inputs of the train jobs in rules/models.smk: the cnn takes the cross-validation's best setting.
 def train_inputs(wildcards):
     inputs = dict(TRAIN_DATA)
     if wildcards.model == "cnn":
         inputs["best_setting"] = "results/models/cv/best_setting.json"
-    if wildcards.model == "best":  # their metrics.json hold the model specs
-        candidates = ["resnet18", "cnn"]
-        inputs["candidates"] = [f"results/models/{m}/metrics.json" for m in candidates]
-        inputs["candidate_predictions"] = [
-            f"results/models/{m}/validation_predictions.parquet" for m in candidates
-        ]
     return inputs

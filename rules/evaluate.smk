@@ -5,7 +5,7 @@
 
 rule evaluate_validation_curves:
     input:
-        histories=expand("results/models/{model}/history.csv", model=MODEL_NAMES),
+        histories=expand("results/models/{model}/history.csv", model=ARCHITECTURES),
         baseline="results/baseline/mean.json",
     output:
         figure=report(
@@ -29,8 +29,8 @@ rule evaluate_validation_curves:
 
 rule evaluate_true_vs_predicted:
     input:
-        predictions="results/models/best_validation_predictions.parquet",
-        choice="results/models/best.json",
+        predictions="results/models/best/validation_predictions.parquet",
+        choice="results/models/best/metrics.json",
         train_index="results/data/train/index.parquet",
         split="results/data/split.parquet",
     output:
@@ -55,8 +55,8 @@ rule evaluate_true_vs_predicted:
 
 rule evaluate_extremes:
     input:
-        predictions="results/models/best_validation_predictions.parquet",
-        choice="results/models/best.json",
+        predictions="results/models/best/validation_predictions.parquet",
+        choice="results/models/best/metrics.json",
         train_index="results/data/train/index.parquet",
         split="results/data/split.parquet",
     output:

@@ -1,5 +1,5 @@
-# Models: cross-validate the custom-CNN settings, train resnet18, cnn and best ({model}), draw each
-# training curve, count parameters and publish the chosen model at results/models/best.pt. A train job that is
+# Models: cross-validate the custom-CNN settings, train resnet18 and cnn ({model}) with the same recipe, draw each
+# training curve, count parameters and publish the better of the two as results/models/best/. A train job that is
 # stopped resumes from results/models/{model}/checkpoint.pt (deliberately not an output: Snakemake deletes the
 # outputs of failed jobs, and the checkpoint must outlive one).
 
@@ -36,6 +36,8 @@ rule cross_validate:
 
 
 rule train:
+    wildcard_constraints:
+        model="|".join(ARCHITECTURES),
     input:
         unpack(train_inputs),
     output:
@@ -86,20 +88,21 @@ rule training_curve:
 
 rule publish_best:
     input:
-        models=expand("results/models/{model}/model.pt", model=MODEL_NAMES),
-        metrics=expand("results/models/{model}/metrics.json", model=MODEL_NAMES),
+        models=expand("results/models/{model}/model.pt", model=ARCHITECTURES),
+        metrics=expand("results/models/{model}/metrics.json", model=ARCHITECTURES),
         validation_predictions=expand(
             "results/models/{model}/validation_predictions.parquet",
-            model=MODEL_NAMES,
+            model=ARCHITECTURES,
         ),
+        **TRAIN_DATA,
     output:
-        best="results/models/best.pt",
-        choice=report(
-            "results/models/best.json",
+        model_pt="results/models/best/model.pt",
+        best_metrics=report(
+            "results/models/best/metrics.json",
             caption="../report/best_choice.rst",
             category="Models",
         ),
-        best_validation_predictions="results/models/best_validation_predictions.parquet",
+        best_validation_predictions="results/models/best/validation_predictions.parquet",
     log:
         log="results/logs/publish_best.log",
     benchmark:
@@ -108,15 +111,17 @@ rule publish_best:
         "../envs/models.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
+        mem_mb=2000,
         runtime=10,
+    params:
+        model_choice=config_slice("model_choice"),
     script:
         "../scripts/publish_best.py"
 
 
 rule count_parameters:
     input:
-        models=expand("results/models/{model}/model.pt", model=MODEL_NAMES),
+        models=expand("results/models/{model}/model.pt", model=ARCHITECTURES),
         train_summary="results/data/train/summary.json",
         split=TRAIN_DATA["split"],
     output:

@@ -30,7 +30,7 @@ checkpoint plan_prediction_chunks:
 
 rule predict_chunk:
     input:
-        model="results/models/best.pt",
+        model="results/models/best/model.pt",
         test_index="results/data/test/index.parquet",
         plan="results/predictions/chunk_plan.json",
     output:

@@ -3,7 +3,7 @@
 Each model is named by its folder (results/models/<model>/model.pt); the network view size comes from the
 labelled shard set's summary.json.
 
-    python scripts/count_parameters.py --models results/models/{resnet18,cnn,best}/model.pt \
+    python scripts/count_parameters.py --models results/models/{resnet18,cnn}/model.pt \
         --train-summary results/data/train/summary.json --split results/data/split.parquet \
         --table results/tables/parameters.csv
 """

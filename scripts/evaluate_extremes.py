@@ -1,8 +1,8 @@
 """Figure: for chosen labels (the evaluate section of the config), the validation galaxies with the highest true and
 the highest predicted values, shown as the network sees them (the geometry of the labelled shard set).
 
-    python scripts/evaluate_extremes.py --predictions results/models/best_validation_predictions.parquet \
-        --choice results/models/best.json --train-index results/data/train/index.parquet \
+    python scripts/evaluate_extremes.py --predictions results/models/best/validation_predictions.parquet \
+        --choice results/models/best/metrics.json --train-index results/data/train/index.parquet \
         --split results/data/split.parquet --figure results/figures/evaluate/extremes.png
 """
 

@@ -1,8 +1,8 @@
 """Figure: predicted against true vote fractions of the validation galaxies for all 37 labels, each with its RMSE.
 (The per-label table of every model is on the held-out test subset: scripts/evaluate_test.py.)
 
-    python scripts/evaluate_true_vs_predicted.py --predictions results/models/best_validation_predictions.parquet \
-        --choice results/models/best.json --train-index results/data/train/index.parquet \
+    python scripts/evaluate_true_vs_predicted.py --predictions results/models/best/validation_predictions.parquet \
+        --choice results/models/best/metrics.json --train-index results/data/train/index.parquet \
         --split results/data/split.parquet --figure results/figures/evaluate/true_vs_predicted.png
 """
 

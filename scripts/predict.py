@@ -1,6 +1,6 @@
 """Predict the 37 Galaxy Zoo vote fractions for every <GalaxyID>.jpg in a folder or archive; no labels needed.
 
-    python scripts/predict.py --model results/models/best.pt --images PATH --out catalogue.csv
+    python scripts/predict.py --model results/models/best/model.pt --images PATH --out catalogue.csv
 
 PATH is a directory, .zip, .tar or .tar.gz of <GalaxyID>.jpg, of any image size. The output suffix picks the format:
 .csv is the Kaggle submission format (GalaxyID,Class1.1,...,Class11.6), .parquet a Parquet table with the same

@@ -1,13 +1,16 @@
-"""Copy the trained model with the lowest validation RMSE, and its validation predictions, to one well-known place
-(results/models/best.pt), with a JSON naming the choice.
+"""Choose the best model from the two architectures, trained with the same recipe, and publish it as
+results/models/best/: the chosen model.pt and validation predictions, copied, and its metrics.json with the choice.
 
-Each input list holds one file per model folder (results/models/<model>/); the lists are matched by folder.
+The choice (gzmorph.model_choice) compares the two on the validation galaxies with a paired bootstrap: the lower
+validation RMSE wins when the 95 % interval of the difference excludes zero, otherwise ``models.prefer_on_tie``.
+Each input list holds one file per model folder (results/models/<architecture>/); the lists are matched by folder.
 
-    python scripts/publish_best.py --models results/models/{resnet18,cnn,best}/model.pt \
-        --metrics results/models/{resnet18,cnn,best}/metrics.json \
-        --validation-predictions results/models/{resnet18,cnn,best}/validation_predictions.parquet \
-        --best results/models/best.pt --choice results/models/best.json \
-        --best-validation-predictions results/models/best_validation_predictions.parquet
+    python scripts/publish_best.py --models results/models/{resnet18,cnn}/model.pt \
+        --metrics results/models/{resnet18,cnn}/metrics.json \
+        --validation-predictions results/models/{resnet18,cnn}/validation_predictions.parquet \
+        --train-index results/data/train/index.parquet --split results/data/split.parquet \
+        --model-pt results/models/best/model.pt --best-metrics results/models/best/metrics.json \
+        --best-validation-predictions results/models/best/validation_predictions.parquet
 """
 
 import json
@@ -15,29 +18,39 @@ import logging
 import shutil
 from pathlib import Path
 
+import pandas as pd
+
 from gzmorph import cli
+from gzmorph.evaluate import predictions_for
 from gzmorph.io import atomic_path, write_json
+from gzmorph.model_choice import choose, paired_difference
+from gzmorph.settings import ARCHITECTURES
+from gzmorph.shards import ShardSet
+from gzmorph.split import VALIDATION, subset_ids
 
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("models", "results/models/<model>/model.pt of each trained model", many=True),
-        cli.Files("metrics", "results/models/<model>/metrics.json of each", many=True),
-        cli.Files("validation_predictions", "results/models/<model>/validation_predictions.parquet of each", many=True),
+        cli.Files("models", "results/models/<architecture>/model.pt of resnet18 and cnn", many=True),
+        cli.Files("metrics", "results/models/<architecture>/metrics.json of each", many=True),
+        cli.Files("validation_predictions", "validation_predictions.parquet of each", many=True),
+        cli.TRAIN_INDEX,
+        cli.SPLIT,
     ),
     outputs=(
-        cli.Files("best", "output: copy of the chosen model.pt"),
-        cli.Files("choice", "output: JSON naming the chosen model and its metrics"),
-        cli.Files("best_validation_predictions", "output: copy of the chosen model's validation predictions"),
+        cli.Files("model_pt", "copy of the chosen model.pt"),
+        cli.Files("best_metrics", "the chosen model's metrics, with the choice under architecture_choice"),
+        cli.Files("best_validation_predictions", "copy of the chosen model's validation predictions"),
     ),
+    settings=("model_choice",),
 )
 
 
 def by_folder(paths: list[str], what: str) -> dict[str, str]:
-    """``paths`` by the name of their model folder; refuses two files of the same folder."""
+    """``paths`` by the name of their model folder, which must be the architectures, each once."""
     named = {Path(p).parent.name: p for p in paths}
-    if len(named) != len(paths):
-        raise ValueError(f"{what}: two files of the same model folder among {paths}")
+    if len(named) != len(paths) or set(named) != set(ARCHITECTURES):
+        raise ValueError(f"{what}: expected one file in each of the folders {ARCHITECTURES}, got {paths}")
     return named
 
 
@@ -50,21 +63,20 @@ def main(args) -> None:
     models = by_folder(args.models, "models")
     metrics = by_folder(args.metrics, "metrics")
     predictions = by_folder(args.validation_predictions, "validation_predictions")
-    if not models.keys() == metrics.keys() == predictions.keys():
-        raise ValueError(f"model folders differ: {list(models)}, {list(metrics)}, {list(predictions)}")
-    scores = {name: json.loads(Path(metrics[name]).read_text()) for name in models}
-    chosen = min(scores, key=lambda name: scores[name]["validation_rmse"])
-    copy_file(models[chosen], args.best)
+    shards = ShardSet.of_index(args.train_index)
+    valid = shards.subset(subset_ids(pd.read_parquet(args.split), VALIDATION))
+    first, second = ARCHITECTURES
+    predicted = [predictions_for(valid.ids, pd.read_parquet(predictions[m]), predictions[m]) for m in ARCHITECTURES]
+    choice = choose((first, second), paired_difference(valid.labels, *predicted), args.model_choice.prefer_on_tie)
+    chosen = choice["chosen"]
+    scores = {m: json.loads(Path(metrics[m]).read_text()) for m in ARCHITECTURES}
+    copy_file(models[chosen], args.model_pt)
     copy_file(predictions[chosen], args.best_validation_predictions)
-    choice = {
-        "source": models[chosen],
-        **scores[chosen],
-        "compared": {m["model"]: m["validation_rmse"] for m in scores.values()},
-    }
-    write_json(choice, args.choice)
-    logging.info(
-        "published %s (validation RMSE %.4f) as %s", models[chosen], scores[chosen]["validation_rmse"], args.best
+    compared = {m: scores[m]["validation_rmse"] for m in ARCHITECTURES}
+    write_json(
+        {**scores[chosen], "model": "best", "architecture_choice": choice, "compared": compared}, args.best_metrics
     )
+    logging.info("best model: %s (%s), validation RMSE %s", chosen, choice["reason"], compared)
 
 
 if __name__ == "__main__":

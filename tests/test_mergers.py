@@ -44,7 +44,7 @@ def crafted(n: int, merger_share: float, rng: np.random.Generator) -> tuple[np.n
 def test_settings_read_every_key_of_the_config_section():
     fields = set(MergerSettings.__dataclass_fields__)
     assert fields == set(CONFIG)
-    assert SETTINGS.classification_threshold is None and SETTINGS.adopted == "pacc"
+    assert SETTINGS.classification_threshold is None and SETTINGS.adopted == ("pacc", "acc")
     assert SETTINGS.theory.m0_msun == 2e11 and SETTINGS.scale.image_px == 424
     assert next(e for e in SETTINGS.literature if e.name == "Lotz2011").value is None
 

@@ -12,6 +12,7 @@ from matplotlib.collections import PathCollection
 
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN
 from gzmorph.mergers import GalleryImages, MergerSettings, analyse, draw_figures, highest_predicted, render_markdown
+from gzmorph.mergers.analysis import choose_estimator
 from gzmorph.mergers.uncertainty import total_interval
 from gzmorph.shards import ShardWriter
 from tests.scripts import config_overlay, run_script
@@ -196,3 +197,17 @@ def test_merger_report_script_writes_numbers_figures_and_report(tmp_path, data):
     assert numbers["n_test"] == 400 and numbers["n_calibration"] == 1200 and numbers["variants"] == ["cnn"]
     assert numbers["adopted_fraction"]["sys_model"] > 0
     assert "](../figures/coverage.png)" in out["report"].read_text()
+
+
+@pytest.mark.parametrize(
+    ("passes", "adopted", "reason"),
+    [
+        ({"pacc": True, "acc": True}, "pacc", None),
+        ({"pacc": False, "acc": True}, "acc", "pacc (first in mergers.adopted) fails the known-answer test"),
+        ({"pacc": False, "acc": False}, "pacc", "no estimator of mergers.adopted (pacc, acc) passes"),
+    ],
+)
+def test_the_first_preferred_estimator_that_passes_the_known_answer_test_is_adopted(passes, adopted, reason):
+    chosen, because = choose_estimator(settings(adopted=["pacc", "acc"]), 30, {"passes": passes})
+    assert chosen == adopted and (because is None if reason is None else because.startswith(reason))
+    assert choose_estimator(settings(adopted=["pacc", "acc"]), 3, {"passes": passes})[0] == "mean_vote"

@@ -41,11 +41,7 @@ pytestmark = pytest.mark.slurm
 REPO = Path(__file__).resolve().parent.parent
 TINY_CONFIG = {
     "preprocess": {"shard_size": 128},
-    "training": {
-        "resnet18": {"epochs": 1},
-        "cnn": {"epochs": 1},
-        "best": {"epochs": {"resnet18": 1, "cnn": 1}},
-    },
+    "training": {"epochs": 1},
     "cv": {"folds": 2, "epochs": 1, "grid": [{"channels": [8, 16], "fc": [32], "dropout": 0.3}]},
     "predict": {"tta": 2, "chunk_size": 128},
     "mergers": {"bootstrap": {"resamples": 50}},
@@ -53,7 +49,7 @@ TINY_CONFIG = {
 # Every rule that asks for a GPU on a cluster (cross_validate, train x3, predict_chunk) and light CPU rules: each
 # SLURM job costs ~10 s of start-up here, so the whole DAG (33 jobs) would take ~10 minutes.
 TARGETS = [
-    "results/models/best.pt",
+    "results/models/best/model.pt",
     "results/predictions/test_catalogue.parquet",
     "results/figures/explore/label_histograms.png",
     "results/baseline/mean.json",

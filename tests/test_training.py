@@ -100,6 +100,18 @@ def test_an_interrupted_run_resumes_and_continues_the_same_history(arrays, tmp_p
         torch.testing.assert_close(resumed.checkpoint.model_state[key], value, rtol=0, atol=0)
 
 
+def test_the_cosine_schedule_anneals_from_lr_to_zero_over_the_run_and_resumes(arrays, tmp_path):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    data = TrainingData(train_x[:96], train_y[:96], valid_x[:64], valid_y[:64])
+    run = settings(epochs=2, scheduler="cosine", evaluations_per_epoch=2)
+    whole = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE)
+    steps = np.arange(4)  # the lr in force at each of the 2 x 2 evaluation steps
+    np.testing.assert_allclose(whole.history["lr"], run.lr * (1 + np.cos(np.pi * steps / 4)) / 2, rtol=1e-6)
+    fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "c.pt", stop_after_epochs=1)
+    resumed = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "c.pt")
+    np.testing.assert_allclose(resumed.history["lr"], whole.history["lr"], rtol=1e-6)
+
+
 def test_a_checkpoint_of_other_settings_is_not_resumed(arrays, tmp_path):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     data = TrainingData(train_x[:96], train_y[:96], valid_x[:40], valid_y[:40])
@@ -149,7 +161,7 @@ def test_cross_validation_scores_every_setting_on_every_fold(arrays):
 
 def test_the_train_script_writes_the_promised_files(labelled_set, tmp_path):
     small = {k: v for k, v in SMALL_CNN.items() if k in ("channels", "kernel_size", "fc", "dropout")}
-    overrides = {"models": {"cnn": small}, "training": {"bn_recalibration_images": 64, "cnn": {"epochs": 1}}}
+    overrides = {"models": {"cnn": small}, "training": {"bn_recalibration_images": 64, "epochs": 1}}
     (tmp_path / "best_setting.json").write_text(json.dumps({"overrides": {"fc": [32]}}))
     out = {name: tmp_path / "cnn" / name for name in ("model.pt", "history.csv", "valid.parquet", "metrics.json")}
     run_script(
@@ -175,18 +187,62 @@ def test_the_train_script_writes_the_promised_files(labelled_set, tmp_path):
     assert (tmp_path / "cnn" / "checkpoint.pt").exists()
 
 
+def publish(labelled_set, tmp_path, noise: dict[str, float], prefer: str) -> dict:
+    """publish_best.py on two fake model folders whose validation predictions are the truth plus ``noise``."""
+    split = pd.read_parquet(labelled_set["split"])
+    index = pd.read_parquet(labelled_set["index"]).set_index(ID_COLUMN)
+    valid = index.loc[split.loc[split["subset"] == "validation", ID_COLUMN].to_numpy(), list(LABEL_COLUMNS)]
+    rng, files = np.random.default_rng(4), {}
+    for model, scale in noise.items():
+        folder = tmp_path / model
+        folder.mkdir(parents=True)
+        (folder / "model.pt").write_bytes(model.encode())
+        predicted = valid + scale * rng.standard_normal(valid.shape)
+        predicted.reset_index().to_parquet(folder / "validation_predictions.parquet")
+        (folder / "metrics.json").write_text(json.dumps({"model": model, "validation_rmse": scale}))
+        files[model] = folder
+    out = tmp_path / "best"
+    run_script(
+        "publish_best.py", "--models", *(str(f / "model.pt") for f in files.values()),
+        "--metrics", *(str(f / "metrics.json") for f in files.values()),
+        "--validation-predictions", *(str(f / "validation_predictions.parquet") for f in files.values()),
+        "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
+        "--model-pt", str(out / "model.pt"), "--best-metrics", str(out / "metrics.json"),
+        "--best-validation-predictions", str(out / "validation_predictions.parquet"),
+        *config_overlay(tmp_path / "prefer.yaml", {"models": {"prefer_on_tie": prefer}}),
+    )  # fmt: skip
+    return {"copied": (out / "model.pt").read_bytes().decode(), **json.loads((out / "metrics.json").read_text())}
+
+
+def test_publish_best_takes_the_clearly_better_architecture_and_the_preference_on_a_tie(labelled_set, tmp_path):
+    clear = publish(labelled_set, tmp_path / "clear", {"resnet18": 0.05, "cnn": 0.02}, prefer="resnet18")
+    assert clear["copied"] == "cnn" and clear["model"] == "best" and clear["architecture_choice"]["chosen"] == "cnn"
+    assert clear["architecture_choice"]["interval_95"][0] > 0 and clear["compared"] == {"resnet18": 0.05, "cnn": 0.02}
+    tie = publish(labelled_set, tmp_path / "tie", {"resnet18": 0.02, "cnn": 0.02}, prefer="cnn")
+    assert tie["copied"] == "cnn" and tie["architecture_choice"]["reason"].startswith("tie")
+
+
 def test_a_job_gets_only_its_slice_of_the_training_config():
     config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
     edited = json.loads(json.dumps(config))
-    edited["training"]["best"]["scheduler"] = "none"
     edited["models"]["resnet18"]["stem_stride"] = 1
+    edited["models"]["prefer_on_tie"] = "cnn"
     for name, wildcards, changes in (
         ("cross_validation", {}, False),
         ("train", {"model": "cnn"}, False),
         ("train", {"model": "resnet18"}, True),
-        ("train", {"model": "best"}, True),
+        ("model_choice", {}, True),
     ):
         cut = SLICES[name].cut
         assert (cut(config, wildcards) != cut(edited, wildcards)) == changes, (name, wildcards)
-    job = SLICES["train"].typed(SLICES["train"].cut(config, {"model": "best"}))
-    assert job.training.epochs_for("cnn") == config["training"]["best"]["epochs"]["cnn"]
+    recipe = json.loads(json.dumps(config))
+    recipe["training"]["scheduler"] = "cosine"  # the recipe: both architectures, not the cross-validation
+    for name, wildcards, changes in (
+        ("cross_validation", {}, False),
+        ("train", {"model": "cnn"}, True),
+        ("train", {"model": "resnet18"}, True),
+    ):
+        cut = SLICES[name].cut
+        assert (cut(config, wildcards) != cut(recipe, wildcards)) == changes, (name, wildcards)
+    jobs = [SLICES["train"].typed(SLICES["train"].cut(config, {"model": m})).training for m in ("resnet18", "cnn")]
+    assert jobs[0] == jobs[1] and jobs[0].epochs == config["training"]["epochs"]

@@ -22,7 +22,7 @@ EXPECTED_FIGURES = {
     ),
     "split/label_histograms_split.png",
     "models/cv_scores.png",
-    *(f"models/{m}_training.png" for m in ("resnet18", "cnn", "best")),
+    *(f"models/{m}_training.png" for m in ("resnet18", "cnn")),
     *(f"evaluate/{n}.png" for n in ("validation_curves", "true_vs_predicted", "extremes", "spread_vs_error")),
     *(f"mergers/{n}.png" for n in ("threshold_sweep", "rate_comparison", "calibration", "candidates", "coverage")),
 }
@@ -93,9 +93,9 @@ def test_models_beat_the_mean_baseline(finished_run):
     results = finished_run / "results"
     baseline = json.loads((results / "baseline" / "mean.json").read_text())
     assert 0.12 < baseline["validation_rmse"] < 0.22
-    choice = json.loads((results / "models" / "best.json").read_text())
+    choice = json.loads((results / "models" / "best" / "metrics.json").read_text())
     assert choice["validation_rmse"] < baseline["validation_rmse"] - 0.01
-    for model in ("resnet18", "cnn", "best"):
+    for model in ("resnet18", "cnn"):
         history = pd.read_csv(results / "models" / model / "history.csv")
         assert {"images_seen", "train_rmse", "validation_rmse", "lr"} <= set(history.columns)
         assert history["images_seen"].is_monotonic_increasing

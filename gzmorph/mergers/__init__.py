@@ -10,13 +10,14 @@ Method
    carries the calibration set's merger fraction into the answer, because the network regresses to the mean.
    Adjusted classify and count, ACC = (CC - FPR) / (TPR - FPR), and its probabilistic form PACC (a logistic
    calibration of prediction -> P(true merger), adjusted the same way) are unbiased whenever mergers and non-mergers
-   look alike in both sets, whatever the target's merger fraction. PACC is adopted by default (smaller variance);
-   with fewer than ``min_calibration_mergers`` true mergers among the calibration galaxies the mean vote is adopted
-   instead, and the result and the log say so.
+   look alike in both sets, whatever the target's merger fraction. The first of ``adopted`` (PACC, of smaller
+   variance, then ACC) that passes the known-answer test below is quoted; with fewer than
+   ``min_calibration_mergers`` true mergers among the calibration galaxies the mean vote is adopted instead, and
+   the result and the log say so.
 3. **Known-answer test** (``coverage``). Target sets with 0.25x, 1x and 4x the calibration merger fraction are cut
    from the calibration galaxies (disjoint from the galaxies that calibrate them), many times over; the bias of
-   every estimator and the coverage of its 68 % interval are measured. The former count-matching threshold fails
-   it at 0.25x and 4x and is therefore only shown there.
+   every estimator (median and mean) and the coverage of its 68 % interval are measured. The former count-matching
+   threshold fails it at 0.25x and 4x and is therefore only shown there.
 4. **Error budget** (``uncertainty``). Statistical: a bootstrap resampling target and calibration galaxies
    together. Systematic: the merger definition (true_threshold 0.3 / 0.4 / 0.5) and the model (every other trained
    model), each half the range of its values. The total 68 % interval adds them in quadrature.

@@ -32,18 +32,35 @@ def _as_array(values, name: str) -> np.ndarray:
     return array
 
 
-def choose_estimator(s: MergerSettings, n_mergers: int) -> tuple[str, str | None]:
-    """The configured estimator, or the mean vote when the calibration galaxies hold too few true mergers."""
-    if n_mergers >= s.min_calibration_mergers:
-        return s.adopted, None
+def choose_estimator(s: MergerSettings, n_mergers: int, coverage: Mapping) -> tuple[str, str | None]:
+    """The first estimator of ``s.adopted`` that passes the known-answer test on these calibration galaxies (the
+    first if none does), or the mean vote when they hold too few true mergers; with the reason when not the first."""
+    if n_mergers < s.min_calibration_mergers:
+        because = (
+            f"the calibration galaxies hold {n_mergers} true mergers (volunteer Class8.6 >= {s.true_threshold:g}), "
+            f"fewer than the {s.min_calibration_mergers} (config mergers.min_calibration_mergers) that "
+            f"{s.adopted[0]} needs to measure how the model sees mergers; the mean predicted vote is adopted instead, "
+            "which is not adjusted and carries the training set's merger fraction (see the known-answer test)"
+        )
+        log.warning("merger fraction: %s", because)
+        return "mean_vote", because
+    passing = [name for name in s.adopted if coverage.get("passes", {}).get(name)]
+    if passing and passing[0] == s.adopted[0]:
+        return passing[0], None
+    if passing:
+        failed = ", ".join(s.adopted[: s.adopted.index(passing[0])])
+        because = (
+            f"{failed} (first in mergers.adopted) fails the known-answer test on these calibration galaxies; "
+            f"{passing[0]}, the next that passes, is adopted"
+        )
+        log.info("merger fraction: %s", because)
+        return passing[0], because
     because = (
-        f"the calibration galaxies hold {n_mergers} true mergers (volunteer Class8.6 >= {s.true_threshold:g}), fewer "
-        f"than the {s.min_calibration_mergers} (config mergers.min_calibration_mergers) that {s.adopted} needs to "
-        "measure how the model sees mergers; the mean predicted vote is adopted instead, which is not adjusted and "
-        "carries the training set's merger fraction (see the known-answer test)"
+        f"no estimator of mergers.adopted ({', '.join(s.adopted)}) passes the known-answer test on these calibration "
+        f"galaxies; {s.adopted[0]} is quoted, but its interval may hold the truth less often than it says"
     )
     log.warning("merger fraction: %s", because)
-    return "mean_vote", because
+    return s.adopted[0], because
 
 
 def calibration_bias(calib_pred: np.ndarray, calib_true: np.ndarray, true_threshold: float) -> float:
@@ -108,7 +125,10 @@ def analyse(
     s, boot = settings, settings.bootstrap
     counts = bin_counts(calib_pred, calib_true, target, s.true_threshold)
     n_mergers = int(counts.mergers.sum())
-    adopted, because = choose_estimator(s, n_mergers)
+    coverage = coverage_test(
+        calib_pred, calib_true, s.true_threshold, s.classification_threshold, s.coverage, boot.confidence
+    )
+    adopted, because = choose_estimator(s, n_mergers, coverage)
     found = bootstrap_estimates(
         counts, s.classification_threshold, boot.resamples, boot.confidence, np.random.default_rng(boot.seed)
     )
@@ -128,9 +148,7 @@ def analyse(
         "estimators": {name: {**found[name], "description": DESCRIPTIONS[name]} for name in ESTIMATORS},
         "adopted_fraction": budget,
         "rate": rate,
-        "coverage": coverage_test(
-            calib_pred, calib_true, s.true_threshold, s.classification_threshold, s.coverage, boot.confidence
-        ),
+        "coverage": coverage,
         "illustris": {**illustris, "verdict": compare(rate["interval_68"], illustris["band"])},
         "literature": compare_literature(s, budget["interval_68"], rate["interval_68"]),
         "corrections": [asdict(c) for c in s.corrections],

@@ -162,7 +162,7 @@ class MergerSettings:
     true_threshold: float
     definition_thresholds: tuple[float, ...]
     classification_threshold: float | None
-    adopted: str
+    adopted: tuple[str, ...]  # in order of preference: the first that passes the known-answer test is quoted
     min_calibration_mergers: int
     bootstrap: Bootstrap
     coverage: Coverage
@@ -179,14 +179,14 @@ class MergerSettings:
     @classmethod
     def from_config(cls, section: Mapping) -> "MergerSettings":
         """Every key of config ``mergers``, typed; raises KeyError naming a missing key."""
-        if section["adopted"] not in ADOPTABLE:
-            raise ValueError(f"mergers.adopted must be one of {ADOPTABLE}, got {section['adopted']!r}")
+        if not section["adopted"] or not set(section["adopted"]) <= set(ADOPTABLE):
+            raise ValueError(f"mergers.adopted must list some of {ADOPTABLE}, got {section['adopted']!r}")
         threshold = section["classification_threshold"]
         return cls(
             true_threshold=float(section["true_threshold"]),
             definition_thresholds=tuple(float(t) for t in section["definition_thresholds"]),
             classification_threshold=None if threshold is None else float(threshold),
-            adopted=str(section["adopted"]),
+            adopted=tuple(str(name) for name in section["adopted"]),
             min_calibration_mergers=int(section["min_calibration_mergers"]),
             bootstrap=Bootstrap(**section["bootstrap"]),
             coverage=Coverage(**{**section["coverage"], "factors": tuple(section["coverage"]["factors"])}),
