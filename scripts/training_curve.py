@@ -1,4 +1,4 @@
-"""Figure: one model's training and validation RMSE against images seen, learning-rate cuts marked.
+"""Figure: one model's training and validation RMSE against images seen, with its learning rate.
 
     python scripts/training_curve.py --model cnn --history results/models/cnn/history.csv \
         --baseline results/baseline/mean.json --figure results/figures/models/cnn_training.png

@@ -9,6 +9,7 @@ from gzmorph.explore import correlation_matrix, ks_table
 from gzmorph.figures import evaluate as evaluate_figures
 from gzmorph.figures import explore as explore_figures
 from gzmorph.figures import save_figure
+from gzmorph.figures.training import training_curve_figure
 from gzmorph.labels import LABEL_COLUMNS, N_LABELS, display_name
 
 
@@ -94,6 +95,18 @@ def test_validation_curves_one_line_per_model_plus_baseline():
     assert len(ax.lines) == 4
     assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "mean-label baseline (0.1660)"
     assert ax.get_xlabel() == "training images seen" and "RMSE" in ax.get_ylabel()
+
+
+def test_training_curve_draws_both_rmses_and_the_learning_rate_on_a_log_right_axis():
+    history = pd.DataFrame({"images_seen": [100, 200, 300, 400], "train_rmse": [0.2, 0.17, 0.15, 0.14],
+                            "validation_rmse": [0.19, 0.16, 0.161, 0.15], "lr": [1e-3, 1e-3, 5e-4, 1e-4]})  # fmt: skip
+    fig = training_curve_figure(history, "cnn", 0.17)
+    ax, rate = fig.axes
+    assert rate.get_yscale() == "log" and rate.get_ylabel() == "learning rate"
+    assert list(rate.lines[0].get_ydata()[-4:]) == [1e-3, 1e-3, 5e-4, 1e-4]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[-1] == "learning rate (right axis)" and "validation" in labels and "kept model" in labels
+    plt.close(fig)
 
 
 def test_true_vs_predicted_panels_are_square_unit_boxes_with_rmse(labels):

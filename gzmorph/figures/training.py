@@ -6,16 +6,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 
-def lr_reductions(history: pd.DataFrame) -> np.ndarray:
-    """images_seen at the evaluation steps after which the learning rate was cut (the lr column holds the rate
-    used since the previous step, so a cut shows in the row after the step that caused it)."""
-    lr = history["lr"].to_numpy()
-    after = np.flatnonzero(lr[1:] < lr[:-1])
-    return history["images_seen"].to_numpy()[after]
-
-
 def training_curve_figure(history: pd.DataFrame, model: str, baseline_rmse: float | None = None) -> Figure:
-    """Train and validation RMSE against images seen, learning-rate cuts as dotted lines, the mean baseline."""
+    """Train and validation RMSE against images seen, the mean baseline, and the learning rate on a right axis."""
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     seen = history["images_seen"]
     ax.plot(seen, history["train_rmse"], "o-", ms=3, label="training (running, during the epoch)")
@@ -24,13 +16,16 @@ def training_curve_figure(history: pd.DataFrame, model: str, baseline_rmse: floa
     ax.plot(seen[best], history["validation_rmse"][best], "k*", ms=12, label="kept model")
     if baseline_rmse is not None:
         ax.axhline(baseline_rmse, color="grey", ls="--", label="mean baseline (validation)")
-    for k, x in enumerate(lr_reductions(history)):
-        ax.axvline(x, color="tab:red", ls=":", lw=1, label="learning-rate cut" if k == 0 else None)
+    rate = ax.twinx()
+    rate.step(seen, history["lr"], where="pre", color="tab:red", ls=":", lw=1.2, label="learning rate (right axis)")
+    rate.set_yscale("log")
+    rate.set_ylabel("learning rate", color="tab:red")
     ax.set_xlabel("training images seen")
     ax.set_ylabel("RMSE over 37 vote fractions")
     ax.set_title(f"{model}: training and validation RMSE")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    (curves, names), (lr_line, lr_name) = ax.get_legend_handles_labels(), rate.get_legend_handles_labels()
+    ax.legend(curves + lr_line, names + lr_name, fontsize=8)
     return fig
 
 
