@@ -511,6 +511,8 @@ def models_html(baseline: Mapping, best: Mapping, scores: Sequence[Mapping]) -> 
     """Test RMSE of the mean baseline and of every model and number of views; the chosen model with TTA bold."""
     base = number(baseline.get("test_rmse"))
     validation = mapping(best.get("compared"))
+    if best.get("architecture") in validation:  # the best model is a copy of one architecture
+        validation = {**validation, "best": validation[best["architecture"]]}
     merger_base = rmse_text(scores[0].get("merger_rmse_mean_baseline")) if scores else "n/a"
     rows = [
         ["mean-label baseline", "", rmse_text(base), "", merger_base, "", rmse_text(baseline.get("validation_rmse"))]
