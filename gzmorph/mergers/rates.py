@@ -11,6 +11,7 @@ selections, each used only for the selection it belongs to.
 """
 
 from gzmorph.mergers.settings import PairTimescale, Timescale
+from gzmorph.mergers.uncertainty import systematic_size
 
 
 def rate_per_gyr(fraction: float, timescale_gyr: float) -> float:
@@ -39,8 +40,7 @@ def adopted_rate(budget: dict, timescale: Timescale) -> dict:
     middle = (low_t + high_t) / 2
     f = budget["fraction"]
     rate = rate_per_gyr(f, middle)
-    terms = ("sys_definition", "sys_model", "sys_calibration_bias")
-    sys_fraction = sum(budget[t] ** 2 for t in terms) ** 0.5 / middle
+    sys_fraction = systematic_size(budget) / middle
     sys_low, sys_high = rate - rate_per_gyr(f, high_t), rate_per_gyr(f, low_t) - rate
     stat_low, stat_high = budget["stat_low"] / middle, budget["stat_high"] / middle
     return {

@@ -20,6 +20,8 @@ import numpy as np
 
 from gzmorph.mergers.estimators import BinnedCounts, bin_counts, estimate_all
 
+SYSTEMATICS = ("sys_definition", "sys_model", "sys_calibration_bias")  # the systematic terms of an error budget
+
 
 def resample(c: BinnedCounts, resamples: int, rng: np.random.Generator) -> BinnedCounts:
     """``resamples`` bootstrap copies of the counts: calibration pairs and target galaxies drawn with replacement."""
@@ -94,6 +96,11 @@ def model_systematic(
         counts = bin_counts(calib_pred, calib_true, target_pred, true_threshold)
         values[name] = float(estimate_all(counts, classification_threshold)[estimator])
     return {"values": values, "size": half_range(values)}
+
+
+def systematic_size(budget: Mapping) -> float:
+    """The systematic terms of an error budget (``SYSTEMATICS``) added in quadrature."""
+    return float(np.sqrt(sum(budget[key] ** 2 for key in SYSTEMATICS)))
 
 
 def total_interval(fraction: float, stat_low: float, stat_high: float, systematics: list[float]) -> list[float]:
