@@ -45,7 +45,8 @@ def cv_scores_figure(scores: pd.DataFrame, winner: str) -> Figure:
         label.set_fontweight("bold" if name == winner else "normal")
     ax.invert_yaxis()
     ax.set_xlabel("validation RMSE of the held-out fold")
-    ax.set_title(f"Custom CNN settings, {scores['fold'].nunique()}-fold cross-validation")
+    # on the figure, not the axes: the long setting labels would push an axes title off the edge
+    fig.suptitle(f"Custom CNN settings, {scores['fold'].nunique()}-fold cross-validation")
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8)
     return fig
