@@ -36,8 +36,6 @@ rule cross_validate:
 
 
 rule train:
-    wildcard_constraints:
-        model="|".join(ARCHITECTURES),
     input:
         unpack(train_inputs),
     output:
@@ -49,6 +47,8 @@ rule train:
         log="results/logs/train/{model}.log",
     benchmark:
         "results/benchmarks/train/{model}.tsv"
+    wildcard_constraints:
+        model="|".join(ARCHITECTURES),
     conda:
         "../envs/models.yaml"
     threads: 8
@@ -88,13 +88,13 @@ rule training_curve:
 
 rule publish_best:
     input:
+        **TRAIN_DATA,
         models=expand("results/models/{model}/model.pt", model=ARCHITECTURES),
         metrics=expand("results/models/{model}/metrics.json", model=ARCHITECTURES),
         validation_predictions=expand(
             "results/models/{model}/validation_predictions.parquet",
             model=ARCHITECTURES,
         ),
-        **TRAIN_DATA,
     output:
         model_pt="results/models/best/model.pt",
         best_metrics=report(
