@@ -34,6 +34,7 @@ class Checkpoint:
     images_seen: int = 0  # training images seen by these weights
     optimizer_state: dict | None = None  # only in the last-state checkpoint
     scheduler_state: dict | None = None
+    ema_state: dict | None = None  # last-state checkpoint of a run with ema_decay: the averaged weights
     best: dict | None = None  # last-state checkpoint: the kept weights so far and their scores
 
 

@@ -119,6 +119,7 @@ class TrainSettings:
     epochs: int
     scheduler: str  # "none" | "plateau" | "cosine"
     rotate: bool  # random rotation, mirror flip (and augment's shift and zoom) of every training image
+    ema_decay: float  # evaluate and keep an exponential moving average of the weights with this decay; 0: off
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from gzmorph import checkpoint
@@ -76,6 +77,7 @@ class Run:
     optimizer: torch.optim.Optimizer
     scheduler: torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau | None
     fingerprint: dict
+    ema: AveragedModel | None = None  # the moving average of the weights that is evaluated and kept, if any
     history: list[dict] = field(default_factory=list)
     epoch: int = 0
     best: dict = field(default_factory=lambda: {"validation_rmse": math.inf, "model_state": None})
@@ -134,7 +136,7 @@ def start(spec: dict, settings: TrainSettings, data: TrainingData, geometry: Geo
         "geometry": geometry_dict,
         "data": data.fingerprint,
     }
-    return Run(model, optimizer, make_scheduler(optimizer, settings), fingerprint)
+    return Run(model, optimizer, make_scheduler(optimizer, settings), fingerprint, make_ema(model, settings))
 
 
 def restore(run: Run, path: str | os.PathLike, settings: TrainSettings) -> None:
@@ -147,6 +149,8 @@ def restore(run: Run, path: str | os.PathLike, settings: TrainSettings) -> None:
     run.optimizer.load_state_dict(saved.optimizer_state)
     if run.scheduler is not None:
         run.scheduler.load_state_dict(saved.scheduler_state)
+    if run.ema is not None:
+        run.ema.load_state_dict(saved.ema_state)
     run.history, run.epoch, run.best = saved.history, saved.epoch, saved.best
     run.seconds_before = run.history[-1]["wall_seconds"] if run.history else 0.0
     log.info("%s: resuming after epoch %d", path, run.epoch)
@@ -213,6 +217,8 @@ def train_one_epoch(
             settings.augment.zoom,
         )
         loss = train_step(run.model, run.optimizer, x, images.train_labels[torch.from_numpy(rows).to(device)], device)
+        if run.ema is not None:
+            run.ema.update_parameters(run.model)
         squared, counted, images_seen = squared + loss * len(rows), counted + len(rows), images_seen + len(rows)
         if b + 1 in evaluate_after:
             row = evaluate(run, images, settings, size, device, epoch, images_seen, math.sqrt(float(squared) / counted))
@@ -246,10 +252,10 @@ def evaluate(
 ) -> dict:
     """One evaluation step: validation RMSE, a history row, the kept weights and the learning-rate schedule."""
     lr = run.optimizer.param_groups[0]["lr"]
-    recalibrate_batch_norm(
-        run.model, images.train[: settings.bn_recalibration_images], size, device, settings.eval_batch_size
-    )
-    predicted = predict(run.model, images.valid, size, device, batch_size=settings.eval_batch_size)
+    model = evaluated_model(run)
+    recalibration_images = images.train[: settings.bn_recalibration_images]
+    recalibrate_batch_norm(model, recalibration_images, size, device, settings.eval_batch_size)
+    predicted = predict(model, images.valid, size, device, batch_size=settings.eval_batch_size)
     row = {
         "images_seen": images_seen,
         "epoch": epoch + 1,
@@ -270,7 +276,7 @@ def evaluate(
     if row["validation_rmse"] < run.best["validation_rmse"]:
         run.best = {
             "validation_rmse": row["validation_rmse"],
-            "model_state": _cpu_copy(run.model.state_dict()),
+            "model_state": _cpu_copy(model.state_dict()),
             "epoch": epoch + 1,
             "images_seen": images_seen,
         }
@@ -279,6 +285,21 @@ def evaluate(
     elif run.scheduler is not None:
         run.scheduler.step()
     return row
+
+
+def make_ema(model: nn.Module, settings: TrainSettings) -> AveragedModel | None:
+    """An exponential moving average of ``model``'s weights, updated after every optimizer step (None if off).
+
+    Only the weights are averaged; batch-norm statistics come from ``recalibrate_batch_norm`` before each use.
+    """
+    if settings.ema_decay == 0:
+        return None
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(settings.ema_decay), use_buffers=False)
+
+
+def evaluated_model(run: Run) -> nn.Module:
+    """What is evaluated and kept: the moving average of the weights if the run keeps one, else the weights."""
+    return run.model if run.ema is None else run.ema.module
 
 
 @torch.no_grad()
@@ -322,6 +343,7 @@ def last_state(run: Run, spec: dict, geometry: Geometry) -> Checkpoint:
         images_seen=run.images_seen,
         optimizer_state=run.optimizer.state_dict(),
         scheduler_state=None if run.scheduler is None else run.scheduler.state_dict(),
+        ema_state=None if run.ema is None else _cpu_copy(run.ema.state_dict()),
         best=run.best,
     )
 

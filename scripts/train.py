@@ -90,6 +90,7 @@ def metrics(model: str, spec: dict, result: FitResult, settings, device: str) ->
         "device": device,
         "scheduler": settings.scheduler,
         "rotate": settings.rotate,
+        "ema_decay": settings.ema_decay,
     }
 
 

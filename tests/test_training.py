@@ -47,6 +47,7 @@ def settings(**changes) -> TrainSettings:
         "evaluations_per_epoch": 1,
         "bn_recalibration_images": 256,
         "seed": 3,
+        "ema_decay": 0.0,
     }
     return TrainSettings(**{**values, **changes})
 
@@ -81,10 +82,11 @@ def test_a_short_training_run_on_real_galaxies_beats_the_mean_baseline(arrays):
     assert history["train_rmse"].iloc[-1] < history["train_rmse"].iloc[0]
 
 
-def test_an_interrupted_run_resumes_and_continues_the_same_history(arrays, tmp_path):
+@pytest.mark.parametrize("ema_decay", [0.0, 0.9])
+def test_an_interrupted_run_resumes_and_continues_the_same_history(arrays, tmp_path, ema_decay):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     data = TrainingData(train_x[:160], train_y[:160], valid_x, valid_y)
-    run = settings(epochs=3, scheduler="plateau", rotate=True, evaluations_per_epoch=2)
+    run = settings(epochs=3, scheduler="plateau", rotate=True, evaluations_per_epoch=2, ema_decay=ema_decay)
     whole = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "a.pt")
 
     stopped = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "b.pt", stop_after_epochs=1)
@@ -110,6 +112,19 @@ def test_the_cosine_schedule_anneals_from_lr_to_zero_over_the_run_and_resumes(ar
     fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "c.pt", stop_after_epochs=1)
     resumed = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "c.pt")
     np.testing.assert_allclose(resumed.history["lr"], whole.history["lr"], rtol=1e-6)
+
+
+def test_with_ema_decay_the_moving_average_of_the_weights_is_evaluated_and_kept(arrays, tmp_path):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    data = TrainingData(train_x[:96], train_y[:96], valid_x[:64], valid_y[:64])
+    result = fit(SMALL_CNN, settings(epochs=1, ema_decay=0.5), data, GEOMETRY, DEVICE, tmp_path / "e.pt")
+    last = checkpoint.load(tmp_path / "e.pt")
+    averaged = {k.removeprefix("module."): v for k, v in last.ema_state.items() if k.startswith("module.")}
+    weight = "classifier.2.weight"  # the first fully connected layer
+    # one evaluation step: the kept weights are the average at its time, not the weights being trained
+    torch.testing.assert_close(result.checkpoint.model_state[weight], averaged[weight], rtol=0, atol=0)
+    assert not torch.equal(result.checkpoint.model_state[weight], last.model_state[weight])
+    assert int(last.ema_state["n_averaged"]) == len(data.train_images) // 32  # one update per optimizer step
 
 
 def test_a_checkpoint_of_other_settings_is_not_resumed(arrays, tmp_path):
