@@ -2,6 +2,10 @@
 bootstrap interval, per label and against the mean baseline, how well the merger vote ranks true mergers, whether
 the predicted spread tracks the error, and the most extreme galaxies of a label."""
 
+import json
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -108,3 +112,9 @@ def tta_effect(scores: pd.DataFrame, tta: int) -> dict:
         "change": float(best[tta] - best[1]),
         "relative_change": float((best[tta] - best[1]) / best[1]),
     }
+
+
+def chosen_model_name(metrics_path: str | os.PathLike) -> str:
+    """ "best (resnet18)": how figures name the best model, from its metrics.json."""
+    metrics = json.loads(Path(metrics_path).read_text())
+    return f"{metrics['model']} ({metrics['architecture']})" if "architecture" in metrics else metrics["model"]

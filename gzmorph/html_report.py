@@ -400,6 +400,8 @@ def model_description(best: Mapping) -> str:
         parts.append(f"scheduler {best['scheduler']}")
     if "rotate" in best:
         parts.append("rotation augmentation" if best["rotate"] else "no augmentation")
+    if number(best.get("ema_decay")):
+        parts.append(f"moving average of the weights (decay {best['ema_decay']})")
     if isinstance(best.get("n_parameters"), int):
         parts.append(f"{best['n_parameters']:,} parameters")
     if number(best.get("train_seconds")) is not None:

@@ -6,15 +6,13 @@ the highest predicted values, shown as the network sees them (the geometry of th
         --split results/data/split.parquet --figure results/figures/evaluate/extremes.png
 """
 
-import json
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from gzmorph import cli
-from gzmorph.evaluate import predictions_for, top_positions
+from gzmorph.evaluate import chosen_model_name, predictions_for, top_positions
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import extremes_figure
 from gzmorph.geometry import center_crop
@@ -60,7 +58,7 @@ def main(args) -> None:
         names,
         [ranked(validation, predicted, validation.labels, j, n, size) for j in columns],
         [ranked(validation, predicted, predicted, j, n, size) for j in columns],
-        json.loads(Path(args.choice).read_text())["model"],
+        chosen_model_name(args.choice),
     )
     save_figure(figure, args.figure)
     logging.info("wrote %s (%d validation galaxies, labels %s)", args.figure, len(validation), names)

@@ -6,14 +6,12 @@
         --split results/data/split.parquet --figure results/figures/evaluate/true_vs_predicted.png
 """
 
-import json
 import logging
-from pathlib import Path
 
 import pandas as pd
 
 from gzmorph import cli
-from gzmorph.evaluate import predictions_for
+from gzmorph.evaluate import chosen_model_name, predictions_for
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import true_vs_predicted_figure
 from gzmorph.labels import LABEL_COLUMNS, display_name
@@ -40,7 +38,7 @@ def main(args) -> None:
     true = validation.labels.astype("float64")
     predicted = predictions_for(validation.ids, pd.read_parquet(args.predictions), args.predictions)
     per_label = rmse_per_label(true, predicted)
-    model = json.loads(Path(args.choice).read_text())["model"]
+    model = chosen_model_name(args.choice)
     save_figure(true_vs_predicted_figure(true, predicted, per_label, model), args.figure)
     worst = LABEL_COLUMNS[int(per_label.argmax())]
     logging.info("wrote %s; validation RMSE %.4f over %d galaxies; worst label %s", args.figure,

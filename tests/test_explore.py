@@ -1,10 +1,12 @@
 """The numbers behind the exploration and evaluation figures, on crafted data with known answers."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from gzmorph.evaluate import predictions_for, top_positions
+from gzmorph.evaluate import chosen_model_name, predictions_for, top_positions
 from gzmorph.explore import (
     correlation_matrix,
     exclusive_correlation,
@@ -116,6 +118,13 @@ def test_prototypes_pick_the_argmax_of_each_label():
 
 def test_top_positions_highest_first_and_stable_on_ties():
     np.testing.assert_array_equal(top_positions(np.array([0.1, 0.9, 0.5, 0.9, 0.0]), 3), [1, 3, 2])
+
+
+def test_figures_name_the_best_model_with_its_architecture(tmp_path):
+    (tmp_path / "best.json").write_text(json.dumps({"model": "best", "architecture": "resnet18"}))
+    (tmp_path / "cnn.json").write_text(json.dumps({"model": "cnn"}))
+    assert chosen_model_name(tmp_path / "best.json") == "best (resnet18)"
+    assert chosen_model_name(tmp_path / "cnn.json") == "cnn"
 
 
 def test_predictions_are_aligned_to_the_requested_ids():

@@ -153,6 +153,15 @@ def test_fallback_estimator_and_skipped_known_answer_test_are_explained():
     assert "Skipped: 2 true mergers: too few to split" in summary
 
 
+def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
+    recipe = {"architecture": "resnet18", "epochs": 32, "best_epoch": 31, "scheduler": "cosine", "rotate": True}
+    assert hr.model_description({**recipe, "ema_decay": 0.99}) == (
+        "resnet18 architecture, 32 epochs (kept epoch 31), scheduler cosine, rotation augmentation, "
+        "moving average of the weights (decay 0.99)"
+    )
+    assert "moving average" not in hr.model_description({**recipe, "ema_decay": 0.0})
+
+
 def test_csv_records_parse_numbers():
     rows = hr.csv_records(TEST_RMSE)
     assert rows[0] == {"model": "resnet18", "tta_views": 8, "rmse": 0.13555, "rmse_low68": 0.1311,
