@@ -64,6 +64,7 @@ rule train:
 rule training_curve:
     input:
         history="results/models/{model}/history.csv",
+        metrics="results/models/{model}/metrics.json",
         baseline="results/baseline/mean.json",
     output:
         figure=report(

@@ -1,7 +1,8 @@
 """Figure: one model's training and validation RMSE against images seen, with its learning rate.
 
     python scripts/training_curve.py --model cnn --history results/models/cnn/history.csv \
-        --baseline results/baseline/mean.json --figure results/figures/models/cnn_training.png
+        --metrics results/models/cnn/metrics.json --baseline results/baseline/mean.json \
+        --figure results/figures/models/cnn_training.png
 """
 
 import json
@@ -18,6 +19,7 @@ INTERFACE = cli.Interface(
     __doc__,
     inputs=(
         cli.Files("history", "results/models/<model>/history.csv"),
+        cli.Files("metrics", "results/models/<model>/metrics.json (its ema_decay labels the curve)", optional=True),
         cli.Files("baseline", "mean-baseline JSON (its validation_rmse is drawn as a line)", optional=True),
     ),
     outputs=(cli.FIGURE,),
@@ -30,7 +32,8 @@ def main(args) -> None:
     if history.empty:
         raise ValueError(f"{args.history}: no evaluation steps recorded")
     baseline = json.loads(Path(args.baseline).read_text())["validation_rmse"] if args.baseline else None
-    save_figure(training_curve_figure(history, args.model, baseline), args.figure)
+    ema_decay = json.loads(Path(args.metrics).read_text()).get("ema_decay", 0.0) if args.metrics else 0.0
+    save_figure(training_curve_figure(history, args.model, baseline, ema_decay), args.figure)
     logging.info("wrote %s (%d evaluation steps)", args.figure, len(history))
 
 

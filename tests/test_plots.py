@@ -107,6 +107,11 @@ def test_training_curve_draws_both_rmses_and_the_learning_rate_on_a_log_right_ax
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[-1] == "learning rate (right axis)" and "validation" in labels and "kept model" in labels
     plt.close(fig)
+    averaged = training_curve_figure(history, "cnn", 0.17, ema_decay=0.99)
+    assert "validation (moving average of the weights, decay 0.99)" in [
+        t.get_text() for t in averaged.axes[0].get_legend().get_texts()
+    ]
+    plt.close(averaged)
 
 
 def test_true_vs_predicted_panels_are_square_unit_boxes_with_rmse(labels):

@@ -6,12 +6,16 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 
-def training_curve_figure(history: pd.DataFrame, model: str, baseline_rmse: float | None = None) -> Figure:
-    """Train and validation RMSE against images seen, the mean baseline, and the learning rate on a right axis."""
+def training_curve_figure(
+    history: pd.DataFrame, model: str, baseline_rmse: float | None = None, ema_decay: float = 0.0
+) -> Figure:
+    """Train and validation RMSE against images seen, the mean baseline, and the learning rate on a right axis.
+    With ``ema_decay`` the validation curve is of the moving average of the weights, and its label says so."""
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
     seen = history["images_seen"]
     ax.plot(seen, history["train_rmse"], "o-", ms=3, label="training (running, during the epoch)")
-    ax.plot(seen, history["validation_rmse"], "s-", ms=3, label="validation")
+    averaged = f" (moving average of the weights, decay {ema_decay:g})" if ema_decay else ""
+    ax.plot(seen, history["validation_rmse"], "s-", ms=3, label=f"validation{averaged}")
     best = history["validation_rmse"].idxmin()
     ax.plot(seen[best], history["validation_rmse"][best], "k*", ms=12, label="kept model")
     if baseline_rmse is not None:
