@@ -115,6 +115,6 @@ def tta_effect(scores: pd.DataFrame, tta: int) -> dict:
 
 
 def chosen_model_name(metrics_path: str | os.PathLike) -> str:
-    """ "best (resnet18)": how figures name the best model, from its metrics.json."""
+    """How figures name the best model, such as "best (resnet18)", from its metrics.json."""
     metrics = json.loads(Path(metrics_path).read_text())
     return f"{metrics['model']} ({metrics['architecture']})" if "architecture" in metrics else metrics["model"]
