@@ -114,11 +114,13 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
         Item("results/tables/merger_fraction.json", "Every number of the merger report", "merger_numbers.rst"),
     ),
 }
-SYSTEMATICS = (
-    ("sys_definition", "merger definition"),
-    ("sys_model", "model"),
-    ("sys_calibration_bias", "calibration bias of the unadjusted mean vote"),
-)
+# The terms of gzmorph.mergers.uncertainty.SYSTEMATICS in its order, with (short, long) names; not imported from
+# there, which would load the whole merger analysis into this script's start-up (2 s).
+SYSTEMATIC_NAMES = {
+    "sys_definition": ("definition", "merger definition"),
+    "sys_model": ("model", "model"),
+    "sys_calibration_bias": ("bias", "calibration bias of the unadjusted mean vote"),
+}
 HEADLINE_FILES = {
     "baseline": "results/baseline/mean.json",
     "best": "results/models/best/metrics.json",
@@ -443,8 +445,8 @@ def fraction_terms(adopted: Mapping) -> list[str]:
     if number(adopted.get("stat_high")) is not None and number(adopted.get("stat_low")) is not None:
         terms.append(f"stat. +{points(adopted['stat_high'])} / −{points(adopted['stat_low'])}")
     terms += [
-        f"sys. {what} ±{points(adopted[key])}"
-        for key, what in (("sys_definition", "definition"), ("sys_model", "model"), ("sys_calibration_bias", "bias"))
+        f"sys. {SYSTEMATIC_NAMES[key][0]} ±{points(adopted[key])}"
+        for key in SYSTEMATIC_NAMES
         if number(adopted.get(key)) is not None
     ]
     return terms
@@ -566,9 +568,9 @@ def merger_rows(mergers: Mapping) -> list[tuple[str, str]]:
     ]
     if number(adopted.get("stat_high")) is not None and number(adopted.get("stat_low")) is not None:
         rows.append(("statistical (bootstrap)", f"+{points(adopted['stat_high'])} / −{points(adopted['stat_low'])}"))
-    for key, what in SYSTEMATICS:
+    for key in SYSTEMATIC_NAMES:
         if number(adopted.get(key)) is not None:
-            rows.append((f"systematic, {what}", f"±{points(adopted[key])}"))
+            rows.append((f"systematic, {SYSTEMATIC_NAMES[key][1]}", f"±{points(adopted[key])}"))
     if rate:
         band = span_text(pair(rate.get("interval_68")), False)
         rows.append(("rate per galaxy", f"{rate_value(rate.get('rate_gyr'))}, 68% interval {band} Gyr⁻¹"))

@@ -13,6 +13,7 @@ from PIL import Image
 
 from gzmorph import html_report as hr
 from gzmorph.mergers.literature import compare_literature
+from gzmorph.mergers.uncertainty import SYSTEMATICS
 from tests.conftest import REPO
 from tests.test_mergers import SETTINGS
 
@@ -160,6 +161,10 @@ def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
         "moving average of the weights (decay 0.99)"
     )
     assert "moving average" not in hr.model_description({**recipe, "ema_decay": 0.0})
+
+
+def test_the_report_names_every_systematic_term_of_the_error_budget():
+    assert tuple(hr.SYSTEMATIC_NAMES) == SYSTEMATICS
 
 
 def test_csv_records_parse_numbers():

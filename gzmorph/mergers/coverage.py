@@ -79,13 +79,14 @@ def summarise(runs: np.ndarray, truth: float, confidence: float) -> dict:
     coverage = float(np.mean((low <= truth) & (truth <= high)))
     half_width = float(np.median(high - low) / 2)
     median = float(np.median(estimate))
+    median_bias = median - truth
     bias_error = float(np.std(estimate, ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
     coverage_error = float(np.sqrt(confidence * (1 - confidence) / n))
     return {
         "valid_repeats": n,
         "mean_estimate": float(np.mean(estimate)),
         "median_estimate": median,
-        "median_bias": median - truth,
+        "median_bias": median_bias,
         "bias": float(np.mean(estimate) - truth),
         "bias_error": bias_error,
         "coverage": coverage,
@@ -93,7 +94,7 @@ def summarise(runs: np.ndarray, truth: float, confidence: float) -> dict:
         "mean_interval": [float(np.mean(low)), float(np.mean(high))],
         "median_interval": [float(np.median(low)), float(np.median(high))],
         "median_half_width": half_width,
-        "passes": bool(abs(median - truth) <= half_width / 2 and coverage >= confidence - 3 * coverage_error),
+        "passes": bool(abs(median_bias) <= half_width / 2 and coverage >= confidence - 3 * coverage_error),
     }
 
 
