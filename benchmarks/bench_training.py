@@ -1,12 +1,14 @@
 """Training throughput per model: the whole pipeline against the bare forward and backward pass.
 
-For each model of config.yaml (resnet18, and the custom CNN with models.cnn) this times training steps as ``fit``
+For each model of the config (resnet18 at its width, or at each width of --resnet18-widths, and the custom CNN
+with models.cnn) this times training steps as ``fit``
 runs them (gather uint8 fields from the in-memory set, move to the device, convert, crop or rotate, forward,
 backward, optimizer step) and the same steps on one float batch already on the device. The difference is what
 loading, augmentation and bookkeeping cost; the aim is under 15% of the step time.
 
     python benchmarks/bench_training.py                 # results/data/train if it exists, else synthetic fields
     python benchmarks/bench_training.py --steps 20 --threads 2
+    python benchmarks/bench_training.py --configfile config.yaml configs/full.yaml --resnet18-widths 64 32
 """
 
 import argparse
@@ -17,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
 from gzmorph.augment import to_device_batch
+from gzmorph.cli import load_config
 from gzmorph.device import pick_device
 from gzmorph.geometry import field_size
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
@@ -104,7 +106,8 @@ def bench_model(name, spec, settings, images, labels, size, device, steps, round
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default=str(ROOT / "config.yaml"))
+    parser.add_argument("--configfile", nargs="+", default=[str(ROOT / "config.yaml")], help="overlays, as Snakemake's")
+    parser.add_argument("--resnet18-widths", nargs="+", type=int, help="widths to time (default: the config's)")
     parser.add_argument("--data", default=str(ROOT / "results" / "data" / "train"), help="labelled shard set")
     parser.add_argument("--steps", type=int, default=10, help="timed training steps per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved repeats; the fastest of each counts")
@@ -112,7 +115,7 @@ def main() -> None:
     parser.add_argument("--synthetic-images", type=int, default=2048, help="size of the set made when --data is absent")
     args = parser.parse_args()
 
-    config = yaml.safe_load(Path(args.config).read_text())
+    config = load_config(args.configfile)
     size = int(config["preprocess"]["size"])
     settings = SLICES["train"].typed(SLICES["train"].cut(config, {"model": "best"})).training
     device = pick_device(args.threads)
@@ -122,10 +125,12 @@ def main() -> None:
         else:
             shards, source = synthetic_set(Path(scratch), args.synthetic_images, size), "synthetic fields"
         images, labels = shards.all_images(), shards.labels
+    head, resnet18 = config["models"]["head"], config["models"]["resnet18"]
     specs = {
-        "resnet18": {"architecture": "resnet18", "head": config["models"]["head"], **config["models"]["resnet18"]},
-        "cnn": {"architecture": "cnn", "head": config["models"]["head"], "size": size, **config["models"]["cnn"]},
+        f"resnet18 width {width}": {"architecture": "resnet18", "head": head, **resnet18, "width": width}
+        for width in args.resnet18_widths or [resnet18["width"]]
     }
+    specs["cnn"] = {"architecture": "cnn", "head": head, "size": size, **config["models"]["cnn"]}
     print(f"device {device}, {len(images)} images from {source}, batch {settings.batch_size}, view {size} px")
     for name, spec in specs.items():
         print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in bench_model(

@@ -3,7 +3,7 @@
 A model is described by a *spec*, a plain dict of str/int/float/list/bool that :func:`build_model` turns into the
 ``nn.Module`` and that checkpoints store next to the weights, so :func:`load_model` rebuilds any saved model::
 
-    {"architecture": "resnet18", "head": "sigmoid", "stem_stride": 1}
+    {"architecture": "resnet18", "head": "sigmoid", "stem_stride": 1, "width": 64}
     {"architecture": "cnn", "head": "tree", "size": 48, "channels": [32, 64, 128], "kernel_size": 3,
      "fc": [256], "dropout": 0.5}
 
@@ -15,8 +15,8 @@ import os
 
 import numpy as np
 import torch
-import torchvision
 from torch import nn
+from torchvision.models.resnet import BasicBlock, conv1x1
 
 from gzmorph import checkpoint
 from gzmorph.checkpoint import Checkpoint, CheckpointError
@@ -65,18 +65,35 @@ def make_head(head: str) -> nn.Module:
 
 
 class ResNet18(nn.Module):
-    """torchvision's ResNet18 (random init) with a 3x3 stem and no max-pool, so 48-px galaxies keep their detail."""
+    """ResNet18 (He et al. 2016, torchvision's residual block, random init) with a 3x3 stem and no max-pool, so
+    48-px galaxies keep their detail. Its four stages have ``width``, 2, 4 and 8 x ``width`` channels (64 is the
+    standard network; 32 trains about 3.5 times faster)."""
 
-    def __init__(self, head: str, stem_stride: int):
+    def __init__(self, head: str, stem_stride: int, width: int):
         super().__init__()
-        net = torchvision.models.resnet18(weights=None, num_classes=N_LABELS)
-        net.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=stem_stride, padding=1, bias=False)
-        net.maxpool = nn.Identity()
-        self.net = net
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, width, kernel_size=3, stride=stem_stride, padding=1, bias=False),
+            nn.BatchNorm2d(width),
+            nn.ReLU(inplace=True),
+        )
+        blocks, previous = [], width
+        for stage in range(4):
+            channels, stride = width << stage, 1 if stage == 0 else 2
+            shortcut = None
+            if stride != 1 or previous != channels:
+                shortcut = nn.Sequential(conv1x1(previous, channels, stride), nn.BatchNorm2d(channels))
+            blocks += [BasicBlock(previous, channels, stride, shortcut), BasicBlock(channels, channels)]
+            previous = channels
+        self.blocks = nn.Sequential(*blocks)
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.fc = nn.Linear(previous, N_LABELS)
         self.head = make_head(head)
+        for module in self.modules():  # torchvision's initialisation of its ResNets
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.net(x))
+        return self.head(self.fc(self.pool(self.blocks(self.stem(x)))))
 
 
 class CustomCNN(nn.Module):
@@ -113,7 +130,7 @@ def build_model(spec: dict) -> nn.Module:
     architecture = spec.get("architecture")
     head = spec.get("head", "sigmoid")
     if architecture == "resnet18":
-        return ResNet18(head, int(spec.get("stem_stride", 1)))
+        return ResNet18(head, int(spec.get("stem_stride", 1)), int(spec.get("width", 64)))
     if architecture == "cnn":
         return CustomCNN(
             head,
@@ -128,7 +145,7 @@ def build_model(spec: dict) -> nn.Module:
 
 def output_layer(model: nn.Module) -> nn.Linear:
     """The last fully connected layer, whose 37 outputs feed the head."""
-    return model.net.fc if isinstance(model, ResNet18) else model.classifier[-1]
+    return model.fc if isinstance(model, ResNet18) else model.classifier[-1]
 
 
 @torch.no_grad()

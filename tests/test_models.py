@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+import torchvision
 
 from gzmorph.labels import N_LABELS, question_residuals
 from gzmorph.models import TreeHead, build_model, count_parameters, start_at_mean
@@ -11,6 +12,7 @@ SIZE = 48
 SPECS = {
     "resnet18 stride 1": {"architecture": "resnet18", "stem_stride": 1},
     "resnet18 stride 2": {"architecture": "resnet18", "stem_stride": 2},
+    "resnet18 width 32": {"architecture": "resnet18", "stem_stride": 2, "width": 32},
     "cnn": {"architecture": "cnn", "size": SIZE, "channels": [8, 16, 32], "kernel_size": 3, "fc": [32], "dropout": 0.3},
 }
 
@@ -53,6 +55,21 @@ def test_cnn_parameter_count_follows_its_widths():
     assert (
         count_parameters(wide) - count_parameters(small) == flat * 32 + 32 + 32 * N_LABELS
     )  # weights and biases of the wider layer, wider input of the last
+
+
+def test_resnet18_at_width_64_is_torchvisions_resnet18_with_a_3x3_stem():
+    reference = torchvision.models.resnet18(weights=None, num_classes=N_LABELS)
+    reference.conv1 = torch.nn.Conv2d(3, 64, kernel_size=3, padding=1, bias=False)
+    ours = build_model({"architecture": "resnet18", "stem_stride": 1, "width": 64})
+    assert [p.shape for p in ours.parameters()] == [p.shape for p in reference.parameters()]
+
+
+def test_resnet18_convolution_weights_scale_with_the_square_of_its_width():
+    def conv_weights(width):
+        model = build_model({"architecture": "resnet18", "stem_stride": 2, "width": width})
+        return sum(m.weight.numel() for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+
+    assert conv_weights(64) - 64 * 3 * 9 == 4 * (conv_weights(32) - 32 * 3 * 9)  # all but the stem's 3 inputs
 
 
 def test_bad_specs_are_refused_with_a_message():
