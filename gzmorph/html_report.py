@@ -396,6 +396,9 @@ def rmse_interval(row: Mapping) -> str:
 def model_description(best: Mapping) -> str:
     """One line on the chosen model from the keys of best/metrics.json that are present."""
     parts = [f"{best[k]} {what}" for k, what in (("architecture", "architecture"), ("head", "head")) if best.get(k)]
+    width = mapping(best.get("model_spec")).get("width")
+    if best.get("architecture") and width:
+        parts[0] += f" (width {fmt_number(width)})"
     if best.get("epochs") is not None:
         parts.append(f"{fmt_number(best['epochs'])} epochs (kept epoch {fmt_number(best.get('best_epoch'))})")
     if best.get("scheduler"):

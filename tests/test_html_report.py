@@ -161,6 +161,7 @@ def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
         "moving average of the weights (decay 0.99)"
     )
     assert "moving average" not in hr.model_description({**recipe, "ema_decay": 0.0})
+    assert hr.model_description({**recipe, "model_spec": {"width": 32}}).startswith("resnet18 architecture (width 32),")
 
 
 def test_the_report_names_every_systematic_term_of_the_error_budget():
