@@ -1,10 +1,10 @@
 """Training throughput per model: the whole pipeline against the bare forward and backward pass.
 
 For each model of the config (resnet18 at its width, or at each width of --resnet18-widths, and the custom CNN
-with models.cnn) this times training steps as ``fit``
-runs them (gather uint8 fields from the in-memory set, move to the device, convert, crop or rotate, forward,
-backward, optimizer step) and the same steps on one float batch already on the device. The difference is what
-loading, augmentation and bookkeeping cost; the aim is under 15% of the step time.
+with models.cnn) this times training steps as ``fit`` runs them (gather uint8 fields from the in-memory set, move to
+the device, convert, crop or rotate, forward, backward, optimizer step) and the same steps on one float batch
+already on the device. The difference is what loading, augmentation and bookkeeping cost; the aim is under 15% of
+the step time.
 
     python benchmarks/bench_training.py                 # results/data/train if it exists, else synthetic fields
     python benchmarks/bench_training.py --steps 20 --threads 2
