@@ -117,7 +117,7 @@ def main() -> None:
 
     config = load_config(args.configfile)
     size = int(config["preprocess"]["size"])
-    settings = SLICES["train"].typed(SLICES["train"].cut(config, {"model": "best"})).training
+    settings = SLICES["train"].typed(SLICES["train"].cut(config, {"model": "resnet18"})).training  # one recipe for both
     device = pick_device(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
         if (Path(args.data) / "index.parquet").exists():
