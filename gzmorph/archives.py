@@ -1,10 +1,12 @@
-"""Reading galaxy JPEGs straight from .tar.gz/.tar/.zip archives or a directory, and the classifications CSV.
+"""Reading galaxy images straight from .tar.gz/.tar/.zip archives or a directory, and the classifications CSV.
 
-Nothing is unpacked to disk. Image members are named ``<GalaxyID>.jpg`` or ``<GalaxyID>.jpeg`` (any folder inside
-the archive); other members (folders, READMEs) are ignored. Members whose path is absolute or climbs out with
-``..``, and links, are refused: such an archive was not made by a survey pipeline and could overwrite files if a
-user ever unpacked it. An archive that is cut short or corrupt (an interrupted download) raises DataError naming
-the file and the last member read successfully, instead of silently yielding fewer images.
+Nothing is unpacked to disk. The workflow's image members are named ``<GalaxyID>.jpg`` or ``<GalaxyID>.jpeg``
+(any folder inside the archive); other members (folders, READMEs) are ignored. Images to predict for
+(:func:`iter_named_images`) may have any name: JPEG or PNG files, each identified by its file stem. Members whose
+path is absolute or climbs out with ``..``, and links, are refused: such an archive was not made by a survey
+pipeline and could overwrite files if a user ever unpacked it. An archive that is cut short or corrupt (an
+interrupted download) raises DataError naming the file and the last member read successfully, instead of silently
+yielding fewer images.
 """
 
 import bz2
@@ -18,7 +20,7 @@ import tarfile
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -27,7 +29,8 @@ import pandas as pd
 
 from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg")
+IMAGE_SUFFIXES = (".jpg", ".jpeg")  # the workflow's images: Galaxy Zoo JPEGs named <GalaxyID>.jpg
+NAMED_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")  # images of any name to predict for
 MAX_ID = 2**64 - 1
 _DAMAGE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 _DECOMPRESSORS = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ\x00": lzma.open}
@@ -37,17 +40,31 @@ class DataError(ValueError):
     """Input data that cannot be used; the message names the file, the row or member, and the problem."""
 
 
-def galaxy_id_of(source: str | os.PathLike, member: str) -> int | None:
-    """GalaxyID of an image member, None for members that are not images; DataError for unsafe or odd names."""
+def _member_path(source: str | os.PathLike, member: str) -> PurePosixPath:
     path = PurePosixPath(member.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts:
         raise DataError(f"{source}: member {member!r} points outside the archive folder; refused")
+    return path
+
+
+def galaxy_id_of(source: str | os.PathLike, member: str) -> int | None:
+    """GalaxyID of an image member, None for members that are not images; DataError for unsafe or odd names."""
+    path = _member_path(source, member)
     if path.suffix.lower() not in IMAGE_SUFFIXES:
         return None
     stem = path.stem
     if not stem.isdigit() or int(stem) > MAX_ID:
         raise DataError(f"{source}: image member {member!r} is not named <GalaxyID>.jpg with an integer id")
     return int(stem)
+
+
+def image_name_of(source: str | os.PathLike, member: str) -> str | None:
+    """The file stem of a JPEG or PNG member (``NGC 4038`` for ``cutouts/NGC 4038.png``); None for other members and
+    for the hidden files and macOS resource forks (``.x.jpg``, ``__MACOSX/``) that zip tools add."""
+    path = _member_path(source, member)
+    if path.suffix.lower() not in NAMED_IMAGE_SUFFIXES or any(p.startswith(".") or p == "__MACOSX" for p in path.parts):
+        return None
+    return path.stem
 
 
 def _archive_kind(path: Path) -> str:
@@ -76,26 +93,28 @@ def _damaged(path: Path, last: str | None, problem: Exception | str) -> DataErro
     return DataError(f"{path}: looks truncated or corrupt ({problem}); {read}; download or copy it again")
 
 
-Images = Iterator[tuple[int, str, bytes | None]]  # (GalaxyID, member, JPEG bytes or None if not wanted)
+Key = Callable[[Path, str], int | str | None]  # the id of an image member (galaxy_id_of, image_name_of); None: no image
+Images = Iterator[tuple[int | str, str, bytes | None]]  # (id, member, image bytes or None if not wanted)
 
 
-def _dir_images(path: Path, want: Callable[[int], bool]) -> Images:
+def _dir_images(path: Path, want: Callable, key: Key) -> Images:
     for file in sorted(path.rglob("*")):
         member = file.relative_to(path).as_posix()
-        if file.is_symlink() and file.suffix.lower() in IMAGE_SUFFIXES:
+        if not (file.is_symlink() or file.is_file()) or (name := key(path, member)) is None:
+            continue
+        if file.is_symlink():
             raise DataError(f"{path}: image {member!r} is a symbolic link; refused")
-        if file.is_file() and (galaxy_id := galaxy_id_of(path, member)) is not None:
-            yield galaxy_id, member, file.read_bytes() if want(galaxy_id) else None
+        yield name, member, file.read_bytes() if want(name) else None
 
 
-def _zip_images(path: Path, want: Callable[[int], bool]) -> Images:
+def _zip_images(path: Path, want: Callable, key: Key) -> Images:
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
-            if not info.is_dir() and (galaxy_id := galaxy_id_of(path, info.filename)) is not None:
-                yield galaxy_id, info.filename, archive.read(info) if want(galaxy_id) else None
+            if not info.is_dir() and (name := key(path, info.filename)) is not None:
+                yield name, info.filename, archive.read(info) if want(name) else None
 
 
-def _tar_images(path: Path, want: Callable[[int], bool]) -> Images:
+def _tar_images(path: Path, want: Callable, key: Key) -> Images:
     """Images of a .tar[.gz|.bz2|.xz] in one streaming pass; a stream that stops early raises tarfile.ReadError.
 
     tarfile itself treats a missing, cut or garbled member header as the end of the archive, so a download cut at a
@@ -106,13 +125,13 @@ def _tar_images(path: Path, want: Callable[[int], bool]) -> Images:
         reader = _TailReader(stream)
         with tarfile.open(fileobj=reader, mode="r|") as archive:
             for info in archive:
-                galaxy_id = None if info.isdir() else galaxy_id_of(path, info.name)
-                if galaxy_id is None:
+                name = None if info.isdir() else key(path, info.name)
+                if name is None:
                     continue
                 if not info.isfile():
                     raise DataError(f"{path}: image member {info.name!r} is a link or device, not a file; refused")
                 data = archive.extractfile(info).read()  # even if not wanted: only then is the member known complete
-                yield galaxy_id, info.name, data if want(galaxy_id) else None
+                yield name, info.name, data if want(name) else None
             end = archive.offset
         block = reader.block_at(end)
         while stream.read(1 << 20):
@@ -153,10 +172,10 @@ class _TailReader:
         return b"".join(self.recent)[start : start + tarfile.BLOCKSIZE]
 
 
-def _images(path: Path, want: Callable[[int], bool]) -> Images:
-    """Every image member in archive order, with its bytes where ``want(GalaxyID)``; DataError for a damaged archive."""
+def _images(path: Path, want: Callable, key: Key = galaxy_id_of) -> Images:
+    """Every image member in archive order, with its bytes where ``want(id)``; DataError for a damaged archive."""
     kind = _archive_kind(path)
-    images = {"dir": _dir_images, "zip": _zip_images, "tar": _tar_images}[kind](path, want)
+    images = {"dir": _dir_images, "zip": _zip_images, "tar": _tar_images}[kind](path, want, key)
     last = None
     try:
         for galaxy_id, member, data in images:
@@ -175,6 +194,34 @@ def iter_images(source: str | os.PathLike, wanted: set[int] | None = None) -> It
     for galaxy_id, member, data in _images(Path(source), lambda i: wanted is None or i in wanted):
         if data is not None:
             yield galaxy_id, member, data
+
+
+def iter_named_images(sources: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str, bytes]]:
+    """Yield (file stem, file or member path, image bytes) for every JPEG or PNG in ``sources``, each a directory, a
+    .zip, .tar or .tar.gz archive, or one image file.
+
+    The stem is the image's ID, so two images with the same stem (``m51.jpg`` and ``sub/m51.png``) raise DataError
+    naming both; so does a source without any image.
+    """
+    seen: dict[str, str] = {}
+    for source in sources:
+        path = Path(source)
+        if path.is_file() and path.suffix.lower() in NAMED_IMAGE_SUFFIXES:
+            items: Images = iter([(path.stem, "", path.read_bytes())])
+        else:
+            items = _images(path, lambda _: True, image_name_of)
+        found = False
+        for name, member, data in items:
+            where = str(path / member) if member else str(path)
+            if name in seen:
+                raise DataError(
+                    f"two images have the ID {name!r} (the file name without its suffix): {seen[name]}, {where}"
+                )
+            seen[name] = where
+            found = True
+            yield name, where, data
+        if not found:
+            raise DataError(f"{path}: no JPEG or PNG images (.jpg, .jpeg, .png) found")
 
 
 def list_images(source: str | os.PathLike) -> pd.DataFrame:

@@ -59,7 +59,7 @@ class Geometry:
 
 
 def decode_field(jpeg: bytes, geometry: Geometry) -> np.ndarray:
-    """Decode a JPEG of any size at reduced scale where possible and return the stored field, uint8 (field, field, 3).
+    """Decode a JPEG (or PNG) of any size at reduced scale where possible; the stored field, uint8 (field, field, 3).
 
     The field is always ``geometry.field_px`` original pixels on a side, centred on the image. Where it reaches
     outside the image (a cutout smaller than the field, e.g. 256 px, or a narrow one) it is padded with black, like
@@ -74,11 +74,21 @@ def decode_field(jpeg: bytes, geometry: Geometry) -> np.ndarray:
         wanted = geometry.field / geometry.field_px  # output pixels per original pixel
         drafted = image.draft("RGB", (max(1, math.ceil(width * wanted)), max(1, math.ceil(height * wanted))))
         shrink = drafted[1][2] / width if drafted else 1.0  # the exact 1/scale: reduced sizes are rounded up
-        image = image.convert("RGB")
+        image = _to_rgb(image)
         box = tuple(v * shrink for v in geometry.source_box(width, height))
         image, box = _pad_to_box(image, box)
         field = image.resize((geometry.field, geometry.field), Image.Resampling.BILINEAR, box=box, reducing_gap=None)
     return np.asarray(field, dtype=np.uint8)
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB. A 16-bit greyscale PNG (mode I;16 or I) is scaled from 0-65535 to 0-255 first: Pillow's own
+    conversion would clip every value above 255 to white. Grey, palette and alpha images convert as Pillow does
+    (grey repeated in the three channels, alpha dropped)."""
+    if image.mode.startswith("I"):
+        levels = np.asarray(image, dtype=np.float64) / 257
+        image = Image.fromarray(np.clip(np.rint(levels), 0, 255).astype(np.uint8))
+    return image.convert("RGB")
 
 
 def _open_image(data: bytes) -> Image.Image:

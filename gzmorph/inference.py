@@ -1,4 +1,4 @@
-"""Predicting the 37 vote fractions for image sets of any size: from preprocessed shards or straight from JPEGs.
+"""Predicting the 37 vote fractions for image sets of any size: from preprocessed shards or straight from images.
 
 Images stream through in batches and each batch's predictions are passed on as they come (to
 ``gzmorph.catalogue.write_catalogue``), so memory stays flat however many images there are. Test-time augmentation
@@ -9,7 +9,7 @@ multiples of 90 degrees, with and without a mirror flip): these move pixels exac
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -17,12 +17,12 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from gzmorph.archives import DataError
+from gzmorph.archives import DataError, iter_named_images
 from gzmorph.augment import to_device_batch
 from gzmorph.catalogue import catalogue_frame
 from gzmorph.geometry import Geometry
 from gzmorph.labels import N_LABELS
-from gzmorph.preprocess import decode_stream
+from gzmorph.preprocess import decode_items
 from gzmorph.shards import ShardSet
 
 log = logging.getLogger(__name__)
@@ -115,21 +115,28 @@ def predict_shards(
             bar.update(len(batch.ids))
 
 
-def decoded_batches(
-    source: str | os.PathLike, geometry: Geometry, batch_size: int, workers: int = 1
-) -> Iterator[tuple[list, np.ndarray]]:
-    """(GalaxyIDs, uint8 fields (B, F, F, 3)) from any archive or directory ``iter_images`` reads.
+ImageSources = str | os.PathLike | Iterable[str | os.PathLike]  # a directory, archive or image file, or several
 
-    Decoding runs in ``workers`` processes, as in preprocessing; a JPEG that fails to decode is skipped and logged
-    with its member name and reason. DataError when nothing could be decoded, so an empty or wholly broken input
+
+def image_sources(images: ImageSources) -> list[str | os.PathLike]:
+    return [images] if isinstance(images, str | os.PathLike) else list(images)
+
+
+def decoded_batches(
+    images: ImageSources, geometry: Geometry, batch_size: int, workers: int = 1
+) -> Iterator[tuple[list, np.ndarray]]:
+    """(IDs, uint8 fields (B, F, F, 3)) of every JPEG or PNG that ``iter_named_images`` reads; an ID is the file stem.
+
+    Decoding runs in ``workers`` processes, as in preprocessing; an image that fails to decode is skipped and logged
+    with its file name and reason. DataError when nothing could be decoded, so an empty or wholly broken input
     never yields an empty catalogue.
     """
-    ids: list[int] = []
+    ids: list[str] = []
     fields = np.empty((batch_size, geometry.field, geometry.field, 3), dtype=np.uint8)
     decoded = 0
-    for item in decode_stream(str(source), geometry, None, workers):
+    for item in decode_items(iter_named_images(image_sources(images)), geometry, workers):
         if item.field is None:
-            log.warning("%s: skipped %s, which cannot be decoded (%s)", source, item.member, item.error)
+            log.warning("skipped %s, which cannot be decoded (%s)", item.member, item.error)
             continue
         fields[len(ids)] = item.field
         ids.append(item.galaxy_id)
@@ -140,22 +147,23 @@ def decoded_batches(
     if ids:
         yield ids, fields[: len(ids)]
     if decoded == 0:
-        raise DataError(f"{source}: no <GalaxyID>.jpg image could be decoded; nothing to predict")
+        raise DataError(f"{', '.join(map(str, image_sources(images)))}: no image could be decoded; nothing to predict")
 
 
 def predict_images(
     model: nn.Module,
-    source: str | os.PathLike,
+    images: ImageSources,
     geometry: Geometry,
     device: torch.device | str,
     tta: int = 1,
     batch_size: int = 256,
     workers: int = 1,
 ) -> Iterator[pd.DataFrame]:
-    """Catalogue rows with their TTA spread, one frame per batch, for every <GalaxyID>.jpg in an archive or directory
-    (archive order)."""
+    """Catalogue rows with their TTA spread, one frame per batch, for every JPEG or PNG in a directory, archive or
+    list of image files (in reading order); the ID column holds the file stems (``catalogue.id_array``)."""
+    check_tta(tta)
     with tqdm(desc="predict", unit="img", mininterval=2.0) as bar:
-        for ids, fields in decoded_batches(source, geometry, batch_size, workers):
+        for ids, fields in decoded_batches(images, geometry, batch_size, workers):
             yield catalogue_frame(ids, *predict_with_spread(model, fields, geometry.size, device, tta, batch_size))
             bar.update(len(ids))
 

@@ -30,7 +30,7 @@ CHUNK = 128  # images per task sent to a decoding worker
 
 @dataclass
 class Decoded:
-    galaxy_id: int
+    galaxy_id: int | str  # a GalaxyID, or the file stem of an image to predict for
     member: str
     field: np.ndarray | None
     error: str | None
@@ -42,7 +42,7 @@ def reject_reason(error: Exception) -> str:
     Pillow's own message for an unidentified image holds the address of an in-memory file object.
     """
     if isinstance(error, UnidentifiedImageError):
-        return "not a readable JPEG (cannot identify image format)"
+        return "not a readable JPEG or PNG image (cannot identify image format)"
     if isinstance(error, ImageTooLarge):
         return str(error)
     if str(error).lower().startswith(("image file is truncated", "truncated file read")):
@@ -50,7 +50,7 @@ def reject_reason(error: Exception) -> str:
     return f"cannot decode the image: {error}"
 
 
-def _decode_chunk(task: tuple[Geometry, list[tuple[int, str, bytes]]]) -> list[Decoded]:
+def _decode_chunk(task: tuple[Geometry, list[tuple[int | str, str, bytes]]]) -> list[Decoded]:
     geometry, items = task
     out = []
     for galaxy_id, member, data in items:
@@ -68,11 +68,16 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def decode_stream(images: str, geometry: Geometry, wanted: set[int] | None, workers: int) -> Iterator[Decoded]:
-    """Decoded fields in archive order; at most ``2 * workers`` chunks are in flight at once.
+    """Decoded fields of the ``wanted`` GalaxyIDs of an archive or directory, in archive order."""
+    return decode_items(iter_images(images, wanted), geometry, workers)
+
+
+def decode_items(items: Iterable[tuple[int | str, str, bytes]], geometry: Geometry, workers: int) -> Iterator[Decoded]:
+    """Decoded fields of (id, member, image bytes) items, in order; at most ``2 * workers`` chunks are in flight.
 
     Workers are forked: spawning would re-run the calling script (a Snakemake script has no __main__ guard).
     """
-    tasks = ((geometry, chunk) for chunk in _chunks(iter_images(images, wanted), CHUNK))
+    tasks = ((geometry, chunk) for chunk in _chunks(items, CHUNK))
     if workers <= 1:
         for task in tasks:
             yield from _decode_chunk(task)

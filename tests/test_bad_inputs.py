@@ -73,8 +73,8 @@ def test_reject_reasons_are_plain_and_the_same_on_every_run(tmp_path):
     first, second = reasons(tmp_path, bad, "first"), reasons(tmp_path, bad, "second")
     assert first == second
     assert first == {
-        "10.jpg": "not a readable JPEG (cannot identify image format)",
-        "11.jpg": "not a readable JPEG (cannot identify image format)",
+        "10.jpg": "not a readable JPEG or PNG image (cannot identify image format)",
+        "11.jpg": "not a readable JPEG or PNG image (cannot identify image format)",
         "12.jpg": "truncated JPEG",
         "13.jpg": "truncated JPEG",
         "14.jpg": "cannot decode the image: broken data stream when reading image file",

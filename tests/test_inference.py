@@ -228,7 +228,7 @@ def test_an_undecodable_jpeg_is_skipped_and_named(checkpoint, jpeg_dir, tmp_path
 def test_predicting_an_empty_folder_fails_naming_it(checkpoint, tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "README.txt").write_text("no images here")
-    with pytest.raises(DataError, match="empty: no <GalaxyID>.jpg image"):
+    with pytest.raises(DataError, match="empty: no JPEG or PNG images"):
         run_script("predict.py", "--model", str(checkpoint), "--images", str(tmp_path / "empty"),
                    "--out", str(tmp_path / "c.csv"), "--configfile", str(CONFIG))  # fmt: skip
     assert not (tmp_path / "c.csv").exists()
