@@ -4,6 +4,7 @@ Each value is the fraction of *all* volunteers who reached that answer (Willett 
 answers of one question sum to the weight of the path into it (see ``QUESTIONS``).
 """
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +94,21 @@ LABEL_NAMES: dict[str, str] = {c: a for q in QUESTIONS for c, a in zip(q.columns
 COLUMN_INDEX: dict[str, int] = {c: i for i, c in enumerate(LABEL_COLUMNS)}
 KAGGLE_HEADER: tuple[str, ...] = (ID_COLUMN, *LABEL_COLUMNS)
 MERGER_COLUMN = "Class8.6"
+QUESTION_OF: dict[str, Question] = {c: q for q in QUESTIONS for c in q.columns}
+
+
+def _identifier(answer: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", answer.lower().replace("'", "")).strip("_")
+
+
+# Column names for catalogues, one identifier per answer: 'smooth', 'edge_on_yes', 'odd_merger', 'arms_cant_tell'.
+READABLE_NAMES: dict[str, str] = {c: _identifier(a) for c, a in LABEL_NAMES.items()}
+
+
+def describe(column: str) -> str:
+    """'Q8 Odd feature? odd: merger (Class8.6)': the question and the answer of a column, for catalogue headers."""
+    question = QUESTION_OF[column]
+    return f"Q{question.number} {question.text} {LABEL_NAMES[column]} ({column})"
 
 
 def display_name(column: str) -> str:

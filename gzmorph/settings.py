@@ -75,6 +75,12 @@ class Predict:
     chunk_size: int
 
 
+# The defaults of config.yaml's predict section, for `gzmorph predict` and gzmorph.predict, which read no config file
+# (tests/test_command.py checks that they agree).
+DEFAULT_TTA = 8
+DEFAULT_BATCH_SIZE = 256
+
+
 @dataclass(frozen=True)
 class Explore:
     seed: int

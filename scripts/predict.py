@@ -1,35 +1,27 @@
-"""Predict the 37 Galaxy Zoo vote fractions for every <GalaxyID>.jpg in a folder or archive; no labels needed.
+"""Predict the 37 Galaxy Zoo vote fractions for every JPEG or PNG in a folder or archive; no labels needed.
 
-    python scripts/predict.py --model results/models/best/model.pt --images PATH --out catalogue.csv
+    python scripts/predict.py --model results/models/best/model.pt --images PATH --out catalogue.fits
 
-PATH is a directory, .zip, .tar or .tar.gz of <GalaxyID>.jpg, of any image size. The output suffix picks the format:
-.csv is the Kaggle submission format (GalaxyID,Class1.1,...,Class11.6), .parquet a Parquet table with the same
-columns. Test-time augmentation and batch size are the workflow's (section predict of --configfile, config.yaml by
-default), so the catalogue matches the workflow's for the same images.
+The workflow's hand-run form of the ``gzmorph predict`` command (``gzmorph.command.predict_catalogue``, the same
+code), with the test-time augmentation and batch size of section predict of --configfile (config.yaml by default),
+so the catalogue matches the workflow's for the same images. PATH is a directory, .zip, .tar or .tar.gz of images of
+any name and size; the ID of each is its file stem. The output suffix picks the format: .csv (the Kaggle submission
+columns), .parquet, .fits or .ecsv (units, descriptions and the model's identity; see docs/outputs.md).
 """
 
 from gzmorph import cli
-from gzmorph.catalogue import output_format, write_catalogue
-from gzmorph.device import pick_device
-from gzmorph.inference import predict_images
-from gzmorph.models import load_model
+from gzmorph.command import predict_catalogue
 
 INTERFACE = cli.Interface(
     __doc__,
-    inputs=(cli.MODEL, cli.Files("images", "directory, .zip, .tar or .tar.gz of <GalaxyID>.jpg")),
-    outputs=(cli.Files("out", "catalogue to write: .csv (Kaggle format) or .parquet"),),
+    inputs=(cli.MODEL, cli.Files("images", "directory, .zip, .tar or .tar.gz of JPEG or PNG images")),
+    outputs=(cli.Files("out", "catalogue to write: .csv (Kaggle columns), .parquet, .fits or .ecsv"),),
     settings=("predict",),
 )
 
 
 def main(args) -> None:
-    output_format(args.out)  # fail before loading anything
-    device = pick_device(args.threads)
-    model, saved = load_model(args.model, device)
-    frames = predict_images(
-        model, args.images, saved.geometry, device, args.predict.tta, args.predict.batch_size, args.threads
-    )
-    write_catalogue(frames, args.out)
+    predict_catalogue(args.model, [args.images], args.out, args.predict.tta, args.predict.batch_size, args.threads)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,103 @@
+"""The Python interface for notebooks: a trained model and your own images in, a table out.
+
+    import gzmorph
+    model = gzmorph.load_model("results/models/best/model.pt")
+    table = gzmorph.predict(model, "cutouts/")  # pandas.DataFrame, one row per image, index = ID (the file stem)
+    table[["Class1.1", "Class8.6"]].rename(columns=gzmorph.labels.READABLE_NAMES)
+    gzmorph.write_catalogue(table, "cutouts.fits")  # units, descriptions and the model's identity in the header
+
+Images are JPEG or PNG files of any name and size, in a folder, a .zip/.tar/.tar.gz archive, or a list of files;
+they must have the Galaxy Zoo 2 pixel scale (``gzmorph.command.PIXEL_SCALE``). The ``gzmorph predict`` command runs
+exactly these functions.
+"""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch import nn
+
+from gzmorph import __version__
+from gzmorph.catalogue import ColumnInfo, id_array
+from gzmorph.catalogue import write_catalogue as write_frames
+from gzmorph.checkpoint import CheckpointError
+from gzmorph.geometry import Geometry
+from gzmorph.inference import ImageSources, check_tta, predict_images
+from gzmorph.labels import ID_COLUMN
+from gzmorph.models import load_model as load_network
+from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+
+
+@dataclass(frozen=True)
+class Model:
+    """A trained network with what predicting needs: the view it was trained on, and its identity for catalogues."""
+
+    network: nn.Module
+    geometry: Geometry
+    path: Path
+    sha256: str
+    device: torch.device
+
+
+def load_model(path: str | os.PathLike, device: torch.device | str | None = None) -> Model:
+    """The checkpoint at ``path`` (e.g. the workflow's ``results/models/best/model.pt``) in eval mode, on ``device``
+    (default: the first GPU if there is one, else the CPU); CheckpointError naming the file if it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such model file")
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    network, saved = load_network(path, device)
+    return Model(network, saved.geometry, path.resolve(), _sha256(path), torch.device(device))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def predict(
+    model: Model, images: ImageSources, tta: int = DEFAULT_TTA, batch_size: int = DEFAULT_BATCH_SIZE, workers: int = 1
+) -> pd.DataFrame:
+    """The 37 predicted vote fractions and their ``_std`` spread over ``tta`` augmented views (1-8), one row per
+    image of a folder, archive or list of image files, indexed by ID: the file stem, as an integer when every
+    stem is one. ``table.attrs`` holds the metadata that ``write_catalogue`` puts in a FITS or ECSV header."""
+    check_tta(tta)
+    frames = predict_images(model.network, images, model.geometry, model.device, tta, batch_size, workers)
+    table = pd.concat(list(frames), ignore_index=True)
+    table[ID_COLUMN] = id_array(table[ID_COLUMN])
+    table = table.set_index(ID_COLUMN)
+    table.attrs.update(metadata(model, tta))
+    return table
+
+
+def metadata(model: Model, tta: int) -> dict[str, str | int]:
+    """What produced a catalogue, as FITS keywords: the model file and its SHA-256, its view, the TTA count, the
+    gzmorph version and the date."""
+    return {
+        "MODEL": str(model.path),
+        "MODELSHA": model.sha256,
+        "CROPPX": model.geometry.crop_px,
+        "SIZEPX": model.geometry.size,
+        "TTA": tta,
+        "GZMORPH": __version__,
+        "DATE": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def write_catalogue(
+    table: pd.DataFrame,
+    path: str | os.PathLike,
+    readable_names: bool = False,
+    extra: dict[str, ColumnInfo] | None = None,
+) -> int:
+    """Write a table from :func:`predict` to .csv (the Kaggle columns), .parquet, .fits or .ecsv (units,
+    descriptions, ``table.attrs`` as header metadata); ``extra`` describes columns you added. Returns the row count."""
+    return write_frames([table.reset_index()], path, table.attrs, readable_names, extra)

@@ -1,0 +1,119 @@
+"""The ``gzmorph`` console command: ``gzmorph predict IMAGES --out catalogue.fits``.
+
+It runs the functions of ``gzmorph.api`` (as does ``scripts/predict.py``, the workflow's hand-run script) and turns
+a problem with the user's files (no images, a duplicate ID, a file that is not a model, an output it cannot write)
+into one line naming the file, with exit status 2 and no traceback.
+"""
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from gzmorph import __version__
+from gzmorph.archives import DataError
+from gzmorph.catalogue import FORMATS, output_format
+from gzmorph.checkpoint import CheckpointError
+from gzmorph.cli import available_cores
+from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+
+DEFAULT_MODEL = Path("results/models/best/model.pt")  # the workflow's published best model
+PIXEL_SCALE = """\
+Pixel scale: the models learn from Galaxy Zoo 2 cutouts of SDSS gri colour images, 424 x 424 pixels at
+0.02 x petroR90_r arcsec per pixel, centred on the galaxy, so that the image spans 8.48 petroR90_r
+(Willett et al. 2013, MNRAS 435, 2835). Images of another size are cropped or padded with black about their
+centre at the same pixel scale, never rescaled; so make other cutouts at 0.02 x petroR90_r arcsec per pixel
+(e.g. the SDSS cutout service with scale = 0.02 * petroR90_r, 424 x 424 px), or resample them to that scale,
+with the galaxy in the centre. Predictions for galaxies at another scale, depth or band are extrapolations."""
+USER_ERRORS = (DataError, CheckpointError, OSError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gzmorph", description="Galaxy Zoo morphology from galaxy images.")
+    parser.add_argument("--version", action="version", version=f"gzmorph {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict = commands.add_parser(
+        "predict",
+        help="predict the 37 Galaxy Zoo 2 vote fractions for your images",
+        description="Predict the 37 Galaxy Zoo 2 vote fractions (Class1.1 ... Class11.6) and their spread over "
+        "augmented views for every JPEG or PNG image; the ID of each is its file name without the suffix.",
+        epilog=PIXEL_SCALE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    predict.add_argument("images", nargs="+", metavar="IMAGES", help="folders, .zip/.tar/.tar.gz archives or files")
+    predict.add_argument(
+        "--out", required=True, help=f"catalogue to write; the suffix picks the format: {', '.join(FORMATS)}"
+    )
+    predict.add_argument("--model", type=Path, help=f"model checkpoint (default: {DEFAULT_MODEL}, if it exists here)")
+    predict.add_argument(
+        "--tta",
+        type=int,
+        default=DEFAULT_TTA,
+        choices=range(1, 9),
+        metavar="1-8",
+        help="augmented views (rotations, flips) averaged per image (default: %(default)s)",
+    )
+    predict.add_argument(
+        "--batch-size", type=positive, default=DEFAULT_BATCH_SIZE, help="images per forward pass (default: %(default)s)"
+    )
+    predict.add_argument("--readable-names", action="store_true", help="name columns odd_merger, not Class8.6")
+    predict.add_argument("--threads", type=positive, default=available_cores(), help="CPU threads (default: all)")
+    return parser
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="gzmorph: %(message)s", force=True)
+    try:
+        model = args.model or default_model()
+        predict_catalogue(model, args.images, args.out, args.tta, args.batch_size, args.threads, args.readable_names)
+    except USER_ERRORS as error:
+        print(f"gzmorph {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def default_model() -> Path:
+    if not DEFAULT_MODEL.is_file():
+        raise CheckpointError(f"no model given and no {DEFAULT_MODEL} under {Path.cwd()}; pass --model PATH")
+    return DEFAULT_MODEL
+
+
+def check_output(path: str | os.PathLike) -> None:
+    """Refuse an output that cannot be written, before any work: unknown suffix, a folder, a missing folder."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder; give a file name such as {path / 'catalogue.fits'}")
+    try:
+        output_format(path)
+    except ValueError as error:
+        raise DataError(str(error)) from None
+    if not path.parent.is_dir():
+        raise DataError(f"{path}: the folder {path.parent} does not exist")
+
+
+def predict_catalogue(
+    model_path: str | os.PathLike,
+    images: list[str],
+    out: str | os.PathLike,
+    tta: int,
+    batch_size: int,
+    threads: int,
+    readable_names: bool = False,
+) -> int:
+    """Predict for ``images`` with the model at ``model_path`` and write the catalogue ``out``; returns its rows."""
+    check_output(out)
+    # Imported here so that --help and argument errors answer without loading PyTorch.
+    from gzmorph import api
+    from gzmorph.device import pick_device
+
+    model = api.load_model(model_path, pick_device(threads))
+    table = api.predict(model, images, tta, batch_size, workers=threads)
+    return api.write_catalogue(table, out, readable_names)

@@ -1,0 +1,307 @@
+"""Your own galaxies: `gzmorph predict` and the Python API on crafted folders and archives of JPEGs and PNGs with any
+names, the FITS / ECSV catalogues they write, and every bad input a user meets on this path (one line, exit 2)."""
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import yaml
+from astropy.table import Table
+from PIL import Image
+
+import gzmorph
+from gzmorph import checkpoint as checkpoints
+from gzmorph import command
+from gzmorph.catalogue import SPREAD_COLUMNS, CatalogueError, ColumnInfo, catalogue_frame, column_info, write_catalogue
+from gzmorph.checkpoint import Checkpoint
+from gzmorph.geometry import Geometry, decode_field
+from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, READABLE_NAMES
+from gzmorph.models import build_model
+from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+from tests.scripts import CONFIG, config_overlay, run_script
+
+GEOMETRY = Geometry(crop_px=212, size=16)
+SPEC = {
+    "architecture": "cnn",
+    "head": "sigmoid",
+    "size": 16,
+    "channels": [4],
+    "kernel_size": 3,
+    "fc": [8],
+    "dropout": 0,
+}
+NAMES = ["NGC 4038", "m51", "UGC 12158", "587722981741363294"]
+
+
+def galaxy(seed: int, size: int = 424) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)
+
+
+def save(array: np.ndarray, path: Path, **options) -> Path:
+    Image.fromarray(array).save(path, **options)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("model") / "model.pt"
+    checkpoints.save(Checkpoint(SPEC, GEOMETRY, build_model(SPEC).state_dict(), fingerprint={}), path)
+    return path
+
+
+@pytest.fixture
+def cutouts(tmp_path) -> Path:
+    """Object-named JPEGs and PNGs, one in a subfolder, beside a README and macOS litter."""
+    folder = tmp_path / "cutouts"
+    (folder / "more").mkdir(parents=True)
+    save(galaxy(0), folder / "NGC 4038.jpg", quality=90)
+    save(galaxy(1), folder / "m51.jpeg", quality=90)
+    save(galaxy(2), folder / "UGC 12158.png")
+    save(galaxy(3), folder / "more" / "587722981741363294.PNG")
+    (folder / "README.txt").write_text("cutouts from the SDSS cutout service")
+    (folder / ".DS_Store").write_bytes(b"\0\1")
+    (folder / "._m51.jpeg").write_bytes(b"\0\5resource fork")
+    return folder
+
+
+def gzmorph_predict(*args) -> int:
+    return command.main(["predict", *map(str, args), "--threads", "1"])
+
+
+def error_line(capsys) -> str:
+    """The one line the command printed for a user's mistake; no traceback."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if "error:" in line]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_the_command_writes_a_fits_catalogue_with_units_descriptions_and_the_model(model_path, cutouts, tmp_path):
+    out = tmp_path / "catalogue.fits"
+    assert gzmorph_predict(cutouts, "--out", out, "--model", model_path, "--tta", 4) == 0
+    table = Table.read(out)
+    assert sorted(table[ID_COLUMN].astype(str)) == sorted(NAMES)  # mixed names: every ID is text
+    assert table.colnames == [ID_COLUMN, *LABEL_COLUMNS, *SPREAD_COLUMNS]
+    assert (
+        table["Class8.6"].description
+        == "Q8 Odd feature? odd: merger (Class8.6): predicted fraction of all volunteers giving this answer"
+    )
+    assert "standard deviation" in table["Class8.6_std"].description
+    values = np.array([table[c] for c in LABEL_COLUMNS])
+    assert np.all((values >= 0) & (values <= 1)) and np.any(np.array([table[c] for c in SPREAD_COLUMNS]) > 0)
+    assert table.meta["TTA"] == 4 and table.meta["MODEL"] == str(model_path.resolve())
+    assert len(table.meta["MODELSHA"]) == 64 and table.meta["GZMORPH"] == gzmorph.__version__
+    assert (table.meta["CROPPX"], table.meta["SIZEPX"]) == (212, 16)
+    ecsv = tmp_path / "catalogue.ecsv"
+    assert gzmorph_predict(cutouts, "--out", ecsv, "--model", model_path, "--tta", 4, "--readable-names") == 0
+    readable = Table.read(ecsv)
+    assert readable["odd_merger"].unit == "" and readable["odd_merger_std"].description.startswith("Q8 Odd feature?")
+    assert list(readable.colnames[1:38]) == list(READABLE_NAMES.values())
+    np.testing.assert_allclose(readable["odd_merger"], table["Class8.6"], atol=1e-6)
+
+
+def test_the_api_gives_the_commands_table_indexed_by_file_stem(model_path, cutouts, tmp_path):
+    model = gzmorph.load_model(model_path, "cpu")
+    table = gzmorph.predict(model, cutouts, tta=2)
+    assert sorted(table.index) == sorted(NAMES) and table.index.name == ID_COLUMN
+    assert table.attrs["TTA"] == 2
+    fields = np.stack([decode_field((cutouts / "m51.jpeg").read_bytes(), GEOMETRY)])
+    from gzmorph.inference import predict
+
+    np.testing.assert_allclose(
+        table.loc["m51", list(LABEL_COLUMNS)], predict(model.network, fields, 16, "cpu", 2)[0], atol=1e-6
+    )
+    out = tmp_path / "api.fits"
+    assert gzmorph.write_catalogue(table, out) == 4
+    assert gzmorph_predict(cutouts, "--out", tmp_path / "cmd.fits", "--model", model_path, "--tta", 2) == 0
+    api, cmd = Table.read(out).to_pandas(), Table.read(tmp_path / "cmd.fits").to_pandas()
+    pd.testing.assert_frame_equal(api.set_index(ID_COLUMN).sort_index(), cmd.set_index(ID_COLUMN).sort_index())
+
+
+def test_integer_stems_stay_integers_and_archives_are_read_in_place(model_path, tmp_path):
+    folder = tmp_path / "ids"
+    folder.mkdir()
+    for seed, name in enumerate(["5", "18446744073709551615", "100018"]):
+        save(galaxy(seed), folder / f"{name}.jpg")
+    with zipfile.ZipFile(tmp_path / "ids.zip", "w") as archive:
+        for file in folder.iterdir():
+            archive.write(file, f"ids/{file.name}")
+    with tarfile.open(tmp_path / "ids.tar.gz", "w:gz") as archive:
+        archive.add(folder, arcname="ids")
+    model = gzmorph.load_model(model_path, "cpu")
+    tables = [gzmorph.predict(model, tmp_path / name, tta=1) for name in ("ids", "ids.zip", "ids.tar.gz")]
+    for table in tables:
+        assert table.index.dtype == np.uint64 and sorted(table.index) == [5, 100018, 2**64 - 1]
+        pd.testing.assert_frame_equal(table.sort_index(), tables[0].sort_index())
+    gzmorph.write_catalogue(tables[0], tmp_path / "ids.fits")
+    assert Table.read(tmp_path / "ids.fits")[ID_COLUMN].dtype == np.uint64
+    save(galaxy(9), folder / "007.jpg")  # leading zero: not the integer 7, so every ID becomes text
+    assert sorted(gzmorph.predict(model, folder, tta=1).index) == ["007", "100018", "18446744073709551615", "5"]
+
+
+def test_grey_rgba_16_bit_and_tiny_images_are_predicted(model_path, tmp_path):
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    grey = galaxy(4)[..., 0]
+    save(grey, folder / "grey.png")
+    save(np.dstack([galaxy(5), np.full((424, 424), 128, np.uint8)]), folder / "rgba.png")
+    save(grey.astype(np.uint16) * 257, folder / "grey16.png")
+    save(galaxy(6, size=3), folder / "tiny.png")
+    save(galaxy(7, size=1), folder / "one_pixel.jpg")
+    table = gzmorph.predict(gzmorph.load_model(model_path, "cpu"), folder, tta=1)
+    assert sorted(table.index) == ["grey", "grey16", "one_pixel", "rgba", "tiny"]
+    np.testing.assert_allclose(table.loc["grey16"], table.loc["grey"], atol=1e-6)  # 16 bits scaled, not clipped
+    field = decode_field((folder / "grey16.png").read_bytes(), GEOMETRY)
+    np.testing.assert_array_equal(field, decode_field((folder / "grey.png").read_bytes(), GEOMETRY))
+    assert 100 < field.mean() < 155  # mid-grey noise, not clipped to white
+
+
+def test_a_corrupt_image_is_skipped_and_named_in_one_line(model_path, cutouts, tmp_path, capsys):
+    (cutouts / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    assert gzmorph_predict(cutouts, "--out", tmp_path / "c.parquet", "--model", model_path, "--tta", 1) == 0
+    assert "broken.png, which cannot be decoded (not a readable JPEG or PNG image" in capsys.readouterr().err
+    assert sorted(pd.read_parquet(tmp_path / "c.parquet")[ID_COLUMN]) == sorted(NAMES)
+
+
+def folder_of(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    folder = tmp_path / "images"
+    folder.mkdir(exist_ok=True)
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def png(seed: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(galaxy(seed, 32)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({}, r"images: no JPEG or PNG images \(.jpg, .jpeg, .png\) found"),
+        ({"README.txt": b"no images", "notes.fits": b"SIMPLE"}, "images: no JPEG or PNG images"),
+        ({"a.jpg": b"garbage", "b.png": b""}, "images: no image could be decoded; nothing to predict"),
+        ({"m51.jpg": png(1), "deep/m51.png": png(2)}, r"two images have the ID 'm51' .*: \S+deep/m51.png, \S+/m51.jpg"),
+    ],
+    ids=["empty folder", "no images", "only corrupt images", "duplicate stems"],
+)
+def test_bad_image_folders_stop_with_one_line(model_path, tmp_path, capsys, files, message):
+    folder = folder_of(tmp_path, files)
+    assert gzmorph_predict(folder, "--out", tmp_path / "c.fits", "--model", model_path) == 2
+    assert re.search(message, error_line(capsys))
+    assert not (tmp_path / "c.fits").exists()
+
+
+def test_missing_images_and_a_single_image_file(model_path, tmp_path, capsys):
+    assert gzmorph_predict(tmp_path / "nope", "--out", tmp_path / "c.fits", "--model", model_path) == 2
+    assert "nope: no such file or directory" in error_line(capsys)
+    image = save(galaxy(1), tmp_path / "Arp 220.jpg")
+    assert gzmorph_predict(image, "--out", tmp_path / "c.ecsv", "--model", model_path) == 0
+    assert list(Table.read(tmp_path / "c.ecsv")[ID_COLUMN]) == ["Arp 220"]
+
+
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        ("missing/c.fits", "c.fits: the folder .*missing does not exist"),
+        ("c.txt", r"c.txt: output must end in .csv, .parquet, .fits, .ecsv"),
+        ("c.fits.gz", "output must end in"),
+        (".", "is a folder; give a file name"),
+    ],
+)
+def test_bad_output_paths_stop_before_any_work(tmp_path, capsys, out, message):
+    images = folder_of(tmp_path, {"m51.png": png(1)})
+    assert gzmorph_predict(images, "--out", tmp_path / out, "--model", tmp_path / "not-even-read.pt") == 2
+    assert re.search(message, error_line(capsys))
+
+
+def test_an_existing_catalogue_is_replaced_whole_or_left_alone(model_path, tmp_path):
+    images = folder_of(tmp_path, {"m51.png": png(1), "m101.png": png(2)})
+    out = tmp_path / "c.fits"
+    out.write_text("an older catalogue")
+    assert gzmorph_predict(images, "--out", out, "--model", model_path) == 0
+    assert len(Table.read(out)) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["c.fits", "images"]
+
+    def frames():
+        yield catalogue_frame(["m51"], np.full((1, 37), 0.5))
+        raise RuntimeError("disk full")
+
+    before = out.read_bytes()
+    with pytest.raises(RuntimeError):
+        write_catalogue(frames(), out)
+    assert out.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["c.fits", "images"]
+
+
+def test_bad_models_stop_with_one_line(model_path, tmp_path, capsys, monkeypatch):
+    images = folder_of(tmp_path, {"m51.png": png(1)})
+    not_a_model = tmp_path / "model.pt"
+    not_a_model.write_text("a text file")
+    cases = {
+        tmp_path / "missing.pt": "missing.pt: no such model file",
+        not_a_model: "model.pt: not a readable gzmorph checkpoint",
+        tmp_path: ": no such model file",
+    }
+    for path, message in cases.items():
+        assert gzmorph_predict(images, "--out", tmp_path / "c.fits", "--model", path) == 2
+        assert message in error_line(capsys)
+    monkeypatch.chdir(tmp_path)
+    assert gzmorph_predict(images, "--out", tmp_path / "c.fits") == 2
+    assert "no model given and no results/models/best/model.pt under" in error_line(capsys)
+    (tmp_path / "results/models/best").mkdir(parents=True)
+    shutil.copy(model_path, tmp_path / "results/models/best/model.pt")
+    assert gzmorph_predict(images, "--out", tmp_path / "c.fits") == 0
+
+
+def test_bad_options_are_argparse_errors_with_exit_2(tmp_path, capsys):
+    for options in (["--tta", "9"], ["--batch-size", "0"]):
+        with pytest.raises(SystemExit) as stop:
+            gzmorph_predict(tmp_path, "--out", tmp_path / "c.fits", *options)
+        assert stop.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_help_states_the_pixel_scale_and_import_gzmorph_is_light():
+    help_text = command.build_parser()._subparsers._group_actions[0].choices["predict"].format_help()
+    assert "0.02 x petroR90_r arcsec per pixel" in help_text and "8.48 petroR90_r" in help_text
+    probe = "import sys, gzmorph; gzmorph.labels.READABLE_NAMES; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_the_command_and_api_defaults_are_config_yamls():
+    predict = yaml.safe_load(CONFIG.read_text())["predict"]
+    assert (predict["tta"], predict["batch_size"]) == (DEFAULT_TTA, DEFAULT_BATCH_SIZE)
+
+
+def test_the_workflows_script_runs_the_same_code(model_path, cutouts, tmp_path):
+    config = config_overlay(tmp_path / "tta2.yaml", {"predict": {"tta": 2}})
+    run_script("predict.py", "--model", str(model_path), "--images", str(cutouts), "--out", str(tmp_path / "s.fits"),
+               "--threads", "1", *config)  # fmt: skip
+    assert gzmorph_predict(cutouts, "--out", tmp_path / "c.fits", "--model", model_path, "--tta", 2) == 0
+    script, cmd = Table.read(tmp_path / "s.fits"), Table.read(tmp_path / "c.fits")
+    assert script.meta["TTA"] == 2
+    np.testing.assert_allclose(script.to_pandas().iloc[:, 1:], cmd.to_pandas().iloc[:, 1:])
+
+
+def test_extra_columns_need_a_unit_and_description(tmp_path):
+    frame = catalogue_frame(["m51"], np.full((1, 37), 0.5))
+    frame["p_merger"] = np.float32(0.3)
+    with pytest.raises(CatalogueError, match="column 'p_merger' has no unit or description; pass it in extra"):
+        write_catalogue([frame], tmp_path / "c.fits")
+    extra = {"p_merger": ColumnInfo("", "calibrated merger probability")}
+    write_catalogue([frame], tmp_path / "c.fits", extra=extra)
+    assert Table.read(tmp_path / "c.fits")["p_merger"].description == "calibrated merger probability"
+    assert column_info("Class8.6_fold3").description.endswith("prediction of ensemble member (fold) 3")
