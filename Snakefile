@@ -11,7 +11,7 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-validate(config, "schemas/config.schema.yaml")
+validate(config, "gzmorph/config.schema.yaml")
 
 
 # A missing input must stop the run even when every output exists already (Snakemake checks inputs only of the

@@ -29,7 +29,7 @@ from gzmorph.device import log_job_context
 from gzmorph.settings import SLICES
 
 log = logging.getLogger(__name__)
-SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "config.schema.yaml"
+SCHEMA = Path(__file__).resolve().parent / "config.schema.yaml"  # package data: an installed gzmorph has it too
 
 
 class BindingError(ValueError):

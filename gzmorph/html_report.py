@@ -785,7 +785,8 @@ def build_report(
         body.append("</section>")
     footer = (
         f"<footer><p>Written by the gzmorph workflow{esc(', ' + generated) if generated else ''}. The Snakemake "
-        "report with provenance of every file: <code>snakemake --report results/report.html</code>.</p></footer>"
+        "provenance report (which rule, inputs and software made each file): "
+        "<code>snakemake --report results/provenance.html</code>.</p></footer>"
     )
     return page_html(
         "gzmorph: Galaxy Zoo morphology and the merger fraction", toc_html(sections) + "".join(body) + footer

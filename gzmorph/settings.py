@@ -1,6 +1,6 @@
 """Typed settings: one frozen dataclass per config section, and the slice of the config each job receives.
 
-The config is validated against schemas/config.schema.yaml before any job runs; here it becomes typed objects. A
+The config is validated against gzmorph/config.schema.yaml before any job runs; here it becomes typed objects. A
 rule passes its job only the slice it needs, as a plain dict cut by :data:`SLICES` (so Snakemake reruns exactly the
 jobs whose slice changed: editing ``training.epochs`` retrains both architectures, not the cross-validation), and the
 script turns the dict into its settings object with the same entry (see ``gzmorph.cli``).

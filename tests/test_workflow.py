@@ -26,7 +26,7 @@ EXPECTED_FIGURES = {
     *(f"evaluate/{n}.png" for n in ("validation_curves", "true_vs_predicted", "extremes", "spread_vs_error")),
     *(f"mergers/{n}.png" for n in ("threshold_sweep", "rate_comparison", "calibration", "candidates", "coverage")),
 }
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "scripts", "schemas", "report", "envs", "data/sample"]
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "scripts", "gzmorph", "report", "envs", "data/sample"]
 
 
 def copy_workflow(target: Path) -> Path:
@@ -51,7 +51,7 @@ def finished_run(tmp_path_factory) -> Path:
     """The README's main command, run once in a fresh copy; then the report."""
     workdir = copy_workflow(tmp_path_factory.mktemp("workflow"))
     run([*SNAKEMAKE, "--cores", "2"], workdir)
-    run([*SNAKEMAKE, "--report", "results/report.html"], workdir)
+    run([*SNAKEMAKE, "--report", "results/provenance.html"], workdir)
     return workdir
 
 
@@ -62,7 +62,7 @@ def test_every_target_is_built_and_every_figure_is_in_the_report(finished_run):
     figures = sorted((finished_run / "results" / "figures").rglob("*.png"))
     built = {f.relative_to(finished_run / "results" / "figures").as_posix() for f in figures}
     assert built == EXPECTED_FIGURES
-    html = (finished_run / "results" / "report.html").read_text(errors="replace")
+    html = (finished_run / "results" / "provenance.html").read_text(errors="replace")
     documents = ["merger_fraction.md", "merger_fraction.json", "tta_effect.json", "per_label_rmse.csv", "mean.json",
                  "test_rmse.csv"]  # fmt: skip
     missing = [name for name in [f.name for f in figures] + documents if name not in html]

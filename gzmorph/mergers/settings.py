@@ -1,6 +1,6 @@
 """The ``mergers`` section of the config as typed, frozen objects, built once by ``MergerSettings.from_config``.
 
-The schema (schemas/config.schema.yaml) has already checked names and types when the workflow runs; these classes
+The schema (gzmorph/config.schema.yaml) has already checked names and types when the workflow runs; these classes
 give the code one typed place to read them from, and turn YAML lists into tuples so that settings are hashable.
 """
 
