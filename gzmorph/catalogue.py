@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from astropy.io import fits
 from astropy.table import Table
 
 from gzmorph.archives import MAX_ID
@@ -177,7 +178,17 @@ def _write_table(
             table.rename_column(column, readable_name(column))
     table.meta.update(metadata)
     table.write(partial, format=kind if kind == "fits" else "ascii.ecsv")
+    if kind == "fits":
+        _add_column_comments(partial, [table[c].description for c in table.colnames])
     return len(table)
+
+
+def _add_column_comments(path: Path, descriptions: list[str]) -> None:
+    """TCOMMn header cards, the column descriptions TOPCAT shows (astropy keeps its own copy in the header's
+    serialized-columns comment, which it reads back as ``Column.description``)."""
+    with fits.open(path, mode="update") as hdus:
+        for number, description in enumerate(descriptions, start=1):
+            hdus[1].header[f"TCOMM{number}"] = description
 
 
 def _write_empty(path: Path, kind: str) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from astropy.io import fits
 from astropy.table import Table
 from PIL import Image
 
@@ -98,6 +99,8 @@ def test_the_command_writes_a_fits_catalogue_with_units_descriptions_and_the_mod
         == "Q8 Odd feature? odd: merger (Class8.6): predicted fraction of all volunteers giving this answer"
     )
     assert "standard deviation" in table["Class8.6_std"].description
+    header = fits.getheader(out, 1)
+    assert header[f"TCOMM{table.colnames.index('Class8.6') + 1}"] == table["Class8.6"].description  # for TOPCAT
     values = np.array([table[c] for c in LABEL_COLUMNS])
     assert np.all((values >= 0) & (values <= 1)) and np.any(np.array([table[c] for c in SPREAD_COLUMNS]) > 0)
     assert table.meta["TTA"] == 4 and table.meta["MODEL"] == str(model_path.resolve())
