@@ -13,7 +13,7 @@ from pathlib import Path
 
 from gzmorph import __version__
 from gzmorph.archives import DataError
-from gzmorph.catalogue import FORMATS, output_format
+from gzmorph.catalogue import FORMATS, CatalogueError, output_format
 from gzmorph.checkpoint import CheckpointError
 from gzmorph.cli import available_cores
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
@@ -26,7 +26,7 @@ Pixel scale: the models learn from Galaxy Zoo 2 cutouts of SDSS gri colour image
 centre at the same pixel scale, never rescaled; so make other cutouts at 0.02 x petroR90_r arcsec per pixel
 (e.g. the SDSS cutout service with scale = 0.02 * petroR90_r, 424 x 424 px), or resample them to that scale,
 with the galaxy in the centre. Predictions for galaxies at another scale, depth or band are extrapolations."""
-USER_ERRORS = (DataError, CheckpointError, OSError)
+USER_ERRORS = (DataError, CatalogueError, CheckpointError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def default_model() -> Path:
+    """The workflow's best model under the current directory (a project folder); else an error saying what to do."""
     if not DEFAULT_MODEL.is_file():
         raise CheckpointError(f"no model given and no {DEFAULT_MODEL} under {Path.cwd()}; pass --model PATH")
     return DEFAULT_MODEL
@@ -91,10 +92,7 @@ def check_output(path: str | os.PathLike) -> None:
     path = Path(path)
     if path.is_dir():
         raise DataError(f"{path}: is a folder; give a file name such as {path / 'catalogue.fits'}")
-    try:
-        output_format(path)
-    except ValueError as error:
-        raise DataError(str(error)) from None
+    output_format(path)
     if not path.parent.is_dir():
         raise DataError(f"{path}: the folder {path.parent} does not exist")
 
