@@ -129,9 +129,13 @@ def write_catalogue(
     """
     kind = output_format(path)
     rows, started = 0, time.perf_counter()
+    if kind in ("fits", "ecsv"):
+        table = astropy_table(list(frames), metadata or {}, readable_names, extra)
+        if kind == "fits":
+            _check_ascii(table, path)
     with atomic_path(path) as partial:
         if kind in ("fits", "ecsv"):
-            rows = _write_table(list(frames), partial, kind, metadata or {}, readable_names, extra)
+            rows = _write_table(table, partial, kind)
         else:
             rows = _write_stream(frames, partial, kind, readable_names)
     seconds = time.perf_counter() - started
@@ -159,15 +163,10 @@ def _write_stream(frames: Iterable[pd.DataFrame], partial: Path, kind: str, read
     return rows
 
 
-def _write_table(
-    frames: list[pd.DataFrame],
-    partial: Path,
-    kind: str,
-    metadata: Mapping,
-    readable_names: bool,
-    extra: Mapping[str, ColumnInfo] | None,
-) -> int:
-    """One astropy Table with units, descriptions and metadata, written as FITS or ECSV."""
+def astropy_table(
+    frames: list[pd.DataFrame], metadata: Mapping, readable_names: bool, extra: Mapping[str, ColumnInfo] | None
+) -> Table:
+    """Catalogue frames as one astropy Table with a unit and a description on every column, and ``metadata``."""
     frame = pd.concat(frames, ignore_index=True) if frames else catalogue_frame([], np.empty((0, N_LABELS)))
     frame[ID_COLUMN] = id_array(frame[ID_COLUMN])
     table = Table.from_pandas(frame)
@@ -177,10 +176,24 @@ def _write_table(
         if readable_names:
             table.rename_column(column, readable_name(column))
     table.meta.update(metadata)
+    return table
+
+
+def _write_table(table: Table, partial: Path, kind: str) -> int:
     table.write(partial, format=kind if kind == "fits" else "ascii.ecsv")
     if kind == "fits":
         _add_column_comments(partial, [table[c].description for c in table.colnames])
     return len(table)
+
+
+def _check_ascii(table: Table, path: str | os.PathLike) -> None:
+    """FITS text is ASCII: refuse an ID such as 'Galaxie é' with a way out, rather than fail deep inside astropy."""
+    odd = [str(i) for i in table.columns[0] if isinstance(i, str) and not i.isascii()]
+    if odd:
+        raise CatalogueError(
+            f"{path}: FITS text is ASCII only, and {len(odd)} image names are not (first: {odd[0]!r}); "
+            "rename those files, or write .ecsv or .parquet"
+        )
 
 
 def _add_column_comments(path: Path, descriptions: list[str]) -> None:

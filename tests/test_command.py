@@ -209,6 +209,15 @@ def test_bad_image_folders_stop_with_one_line(model_path, tmp_path, capsys, file
     assert not (tmp_path / "c.fits").exists()
 
 
+def test_a_non_ascii_name_is_refused_for_fits_and_kept_in_ecsv(model_path, tmp_path, capsys):
+    images = folder_of(tmp_path, {"Galaxie é.png": png(1), "m51.png": png(2)})
+    assert gzmorph_predict(images, "--out", tmp_path / "c.fits", "--model", model_path) == 2
+    assert "c.fits: FITS text is ASCII only, and 1 image names are not (first: 'Galaxie é')" in error_line(capsys)
+    assert not (tmp_path / "c.fits").exists()
+    assert gzmorph_predict(images, "--out", tmp_path / "c.ecsv", "--model", model_path) == 0
+    assert sorted(Table.read(tmp_path / "c.ecsv")[ID_COLUMN]) == ["Galaxie é", "m51"]
+
+
 def test_missing_images_and_a_single_image_file(model_path, tmp_path, capsys):
     assert gzmorph_predict(tmp_path / "nope", "--out", tmp_path / "c.fits", "--model", model_path) == 2
     assert "nope: no such file or directory" in error_line(capsys)
