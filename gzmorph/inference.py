@@ -119,6 +119,7 @@ ImageSources = str | os.PathLike | Iterable[str | os.PathLike]  # a directory, a
 
 
 def image_sources(images: ImageSources) -> list[str | os.PathLike]:
+    """One path, or a list of paths, as a list."""
     return [images] if isinstance(images, str | os.PathLike) else list(images)
 
 
@@ -131,10 +132,11 @@ def decoded_batches(
     with its file name and reason. DataError when nothing could be decoded, so an empty or wholly broken input
     never yields an empty catalogue.
     """
+    sources = image_sources(images)
     ids: list[str] = []
     fields = np.empty((batch_size, geometry.field, geometry.field, 3), dtype=np.uint8)
     decoded = 0
-    for item in decode_items(iter_named_images(image_sources(images)), geometry, workers):
+    for item in decode_items(iter_named_images(sources), geometry, workers):
         if item.field is None:
             log.warning("skipped %s, which cannot be decoded (%s)", item.member, item.error)
             continue
@@ -147,7 +149,7 @@ def decoded_batches(
     if ids:
         yield ids, fields[: len(ids)]
     if decoded == 0:
-        raise DataError(f"{', '.join(map(str, image_sources(images)))}: no image could be decoded; nothing to predict")
+        raise DataError(f"{', '.join(map(str, sources))}: no image could be decoded; nothing to predict")
 
 
 def predict_images(
