@@ -47,6 +47,8 @@ def load_model(path: str | os.PathLike, device: torch.device | str | None = None
     """The checkpoint at ``path`` (e.g. the workflow's ``results/models/best/model.pt``) in eval mode, on ``device``
     (default: the first GPU if there is one, else the CPU); CheckpointError naming the file if it is not one."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder; give the model file, e.g. {path / 'model.pt'}")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such model file")
     if device is None:

@@ -265,7 +265,7 @@ def test_bad_models_stop_with_one_line(model_path, tmp_path, capsys, monkeypatch
     cases = {
         tmp_path / "missing.pt": "missing.pt: no such model file",
         not_a_model: "model.pt: not a readable gzmorph checkpoint",
-        tmp_path: ": no such model file",
+        tmp_path: ": is a folder; give the model file, e.g.",
     }
     for path, message in cases.items():
         assert gzmorph_predict(images, "--out", tmp_path / "c.fits", "--model", path) == 2
