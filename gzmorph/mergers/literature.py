@@ -77,6 +77,8 @@ def compare(ours: list[float], theirs: tuple[float, float] | list[float]) -> str
     if our_low <= high and low <= our_high:
         return "tie: the intervals overlap, so the difference is smaller than the spread"
     ours_mid, theirs_mid = (our_low + our_high) / 2, (low + high) / 2
+    if ours_mid == 0:
+        return "ours is 0 (no mergers found), below theirs beyond both spreads"
     ratio = ours_mid / theirs_mid if theirs_mid > 0 else float("inf")
     word = "higher" if ratio > 1 else "lower"
     return f"ours is {max(ratio, 1 / ratio):.2g}x {word}, beyond both spreads"
