@@ -136,7 +136,7 @@ def rate_figure(result: MergerResult) -> Figure:
 def _skipped(reason: str) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 2.5), layout="constrained")
     ax.axis("off")
-    ax.text(0.5, 0.5, f"Known-answer test not run:\n{reason}", ha="center", va="center", wrap=True)
+    ax.text(0.5, 0.5, f"Known-answer diagnostic not run:\n{reason}", ha="center", va="center", wrap=True)
     return fig
 
 

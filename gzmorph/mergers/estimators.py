@@ -31,7 +31,7 @@ from scipy.special import expit, logit
 N_BINS = 100
 EDGES = np.arange(N_BINS + 1) / N_BINS  # k / N_BINS exactly, so that a threshold of 0.4 is an edge
 CENTRES = (EDGES[:-1] + EDGES[1:]) / 2
-ALL_ESTIMATORS = ("pacc", "acc", "cc", "mean_vote")  # every estimator that estimate_all computes
+ALL_ESTIMATORS = ("pacc", "acc", "cc", "mean_vote")  # every estimator that apply computes
 MIN_SEPARATION = 0.25  # Forman 2008: thresholds whose TPR - FPR is at least this enter the median sweep
 
 
@@ -191,11 +191,6 @@ def apply(cal: Calibration, target: np.ndarray, target_mean: np.ndarray) -> dict
         "cc": _pick(np.broadcast_to(q, np.broadcast_shapes(q.shape, cal.tpr.shape)), cal.index),
         "mean_vote": _weighted_mean(target, target_mean),
     }
-
-
-def estimate_all(c: BinnedCounts, threshold: float | None) -> dict[str, np.ndarray]:
-    """Every estimator of ALL_ESTIMATORS, on every resample of ``c`` at once."""
-    return apply(calibrate(c.mergers, c.others, threshold), c.target, c.target_mean)
 
 
 def chosen_threshold(c: BinnedCounts, threshold: float | None) -> dict[str, float]:
