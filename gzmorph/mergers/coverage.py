@@ -18,7 +18,14 @@ binomial standard errors below the confidence. The median, not the mean, because
 
 import numpy as np
 
-from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, combined, fold_calibrations, target_means
+from gzmorph.mergers.crossfit import (
+    CrossFit,
+    bootstrap_weights,
+    combined,
+    fold_calibrations,
+    target_counts,
+    target_means,
+)
 from gzmorph.mergers.estimators import ALL_ESTIMATORS
 from gzmorph.mergers.settings import Coverage
 from gzmorph.mergers.uncertainty import percentile_interval
@@ -78,9 +85,9 @@ def _runs(cf: CrossFit, threshold, cut, fractions, size, s: Coverage, confidence
             drawn = draw_target(mergers, others, size, fraction, rng)
             distinct, times = np.unique(drawn, return_counts=True)
             target, means = table[distinct], target_means(table[drawn])
-            point = combined(cal_point, target, times[None, :].astype(np.float64), means)
+            point = combined(cal_point, target_counts(target, times[None, :].astype(np.float64)), means)
             weights = target_weights(times, is_merger[distinct], s.resamples, rng)
-            boot = combined(cal_boot, target, weights, means)
+            boot = combined(cal_boot, target_counts(target, weights), means)
             for e, name in enumerate(ALL_ESTIMATORS):
                 interval = percentile_interval(boot[name].mean(axis=-1), confidence)
                 runs[r, f, e] = [point[name].mean(), *interval]

@@ -96,11 +96,14 @@ def target_means(target: np.ndarray) -> np.ndarray:
     return np.array(means)
 
 
-def combined(calibrations: list[Calibration], target: np.ndarray, weights: np.ndarray, means: np.ndarray) -> dict:
-    """Each estimator per fold model, (resamples, K), for target galaxy weights (resamples, target galaxies)."""
-    per_fold = [
-        apply(cal, weights @ _one_hot(prediction_bins(target[:, k])), means[k]) for k, cal in enumerate(calibrations)
-    ]
+def target_counts(target: np.ndarray, weights: np.ndarray) -> list[np.ndarray]:
+    """Per fold model, (resamples, N_BINS) weighted target galaxies per bin of that model's prediction."""
+    return [weights @ _one_hot(prediction_bins(target[:, k])) for k in range(target.shape[1])]
+
+
+def combined(calibrations: list[Calibration], counts: list[np.ndarray], means: np.ndarray) -> dict:
+    """Each estimator per fold model, (resamples, K), from each fold model's calibration and target counts."""
+    per_fold = [apply(cal, counts[k], means[k]) for k, cal in enumerate(calibrations)]
     return {name: np.stack([found[name] for found in per_fold], axis=-1) for name in per_fold[0]}
 
 
@@ -114,18 +117,15 @@ def bootstrap_weights(n: int, resamples: int, rng: np.random.Generator, members:
 
 def estimates(cf: CrossFit, thresholds, cut: float | None, resamples: int, rng: np.random.Generator) -> dict:
     """threshold -> (point, resampled): each estimator's per-fold values, (1, K) and (resamples, K)."""
-    means = target_means(cf.target)
-    point = {
-        t: combined(
-            fold_calibrations(cf, np.ones((1, len(cf.ids))), t, cut), cf.target, np.ones((1, len(cf.target))), means
-        )
-        for t in thresholds
-    }
+    means, ones = target_means(cf.target), np.ones((1, len(cf.ids)))
+    counts = target_counts(cf.target, np.ones((1, len(cf.target))))
+    point = {t: combined(fold_calibrations(cf, ones, t, cut), counts, means) for t in thresholds}
     chunks = {t: [] for t in thresholds}
     for size in _chunks(resamples):
-        calib_w, target_w = bootstrap_weights(len(cf.ids), size, rng), bootstrap_weights(len(cf.target), size, rng)
+        calib_w = bootstrap_weights(len(cf.ids), size, rng)
+        counts = target_counts(cf.target, bootstrap_weights(len(cf.target), size, rng))
         for t in thresholds:
-            chunks[t].append(combined(fold_calibrations(cf, calib_w, t, cut), cf.target, target_w, means))
+            chunks[t].append(combined(fold_calibrations(cf, calib_w, t, cut), counts, means))
     return {
         t: (point[t], {name: np.concatenate([c[name] for c in chunks[t]]) for name in point[t]}) for t in thresholds
     }
