@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,6 +89,7 @@ def test_every_target_set_gets_a_report_figures_and_a_page(data, share, n):
     assert set(figures) == {"calibration", "threshold_sweep", "rate_comparison", "coverage"}
     for figure in figures.values():
         figure.canvas.draw()  # the rate figure crashed here on a fraction at 0 ('xerr' must not be negative)
+        plt.close(figure)
     page = hr.mergers_html(found.to_json())
     assert "Known-answer diagnostic" in page and page.count("<h3>Estimates</h3>") == 1
     if share == 0.0 and n > 1:
