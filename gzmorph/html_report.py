@@ -208,31 +208,6 @@ def fmt_cell(text: str) -> str:
         return text
 
 
-def pct(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def span_text(span: Sequence[float] | None, percent: bool) -> str:
-    """'low - high' (or one value) as percentages or to 3 significant digits."""
-    if not span:
-        return "n/a"
-    show = pct if percent else (lambda v: f"{v:.3g}")
-    low, high = min(span), max(span)
-    return show(low) if low == high else f"{show(low)} – {show(high)}"
-
-
-def dig(data: object, *keys: object) -> object:
-    """data[k1][k2]...; None where any level is missing (optional keys never crash the report)."""
-    for key in keys:
-        if isinstance(data, Mapping) and key in data:
-            data = data[key]
-        elif isinstance(data, list | tuple) and isinstance(key, int) and -len(data) <= key < len(data):
-            data = data[key]
-        else:
-            return None
-    return data
-
-
 def number(value: object) -> float | None:
     """A finite int or float as float; None for anything else (text, None, NaN)."""
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
@@ -360,13 +335,6 @@ def mapping(value: object) -> Mapping:
     return value if isinstance(value, Mapping) else {}
 
 
-def pair(value: object) -> tuple[float, float] | None:
-    """A [low, high] list of two numbers as a tuple; None for anything else."""
-    if isinstance(value, list | tuple) and len(value) == 2 and all(number(v) is not None for v in value):
-        return float(value[0]), float(value[1])
-    return None
-
-
 def card_html(label: str, value: str, detail: str = "") -> str:
     return (
         f'<div class="card"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div>'
@@ -376,11 +344,6 @@ def card_html(label: str, value: str, detail: str = "") -> str:
 
 def rmse_text(value: object) -> str:
     return "n/a" if number(value) is None else f"{number(value):.4f}"
-
-
-def points(value: object) -> str:
-    """A difference of fractions in percentage points."""
-    return "n/a" if number(value) is None else f"{100 * number(value):.2f} pp"
 
 
 def rmse_interval(row: Mapping) -> str:
