@@ -1,6 +1,7 @@
 """The merger result as sentences and tables, rendered once here and shown by the Markdown report, the HTML page
 and the terminal summary alike (light: no numpy)."""
 
+import math
 from dataclasses import dataclass
 
 from gzmorph.formatting import pct, pp, rate, span
@@ -29,8 +30,19 @@ def warning(r: MergerResult) -> str | None:
 def meaning(r: MergerResult) -> list[str]:
     """What the numbers mean at an edge: clipped at 0, an interval touching 0 or 1, few target galaxies."""
     f, (low, high) = r.fraction.fraction, r.fraction.interval
-    n = r.counts["n_target"]
+    n, failed = r.counts["n_target"], r.fraction.failed_resamples
+    if math.isnan(f):
+        return [
+            f"{NAMES[r.estimator]} is undefined here: on the calibration galaxies the model's predictions do not "
+            "separate true mergers from the others, so there is nothing to adjust the count by and no merger "
+            "fraction can be measured; the cross-checks below are not a substitute."
+        ]
     lines = []
+    if failed:
+        lines.append(
+            f"In {failed} of {r.resamples} bootstrap resamples {NAMES[r.estimator]} was undefined (no separation of "
+            "mergers from the others); the interval comes from the rest and is too optimistic."
+        )
     if f <= 0:
         lines.append(
             "The estimate is clipped at 0: the target galaxies look no more merger-like than the calibration's "
