@@ -110,9 +110,9 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
     ),
     "Mergers": (
         Item("results/figures/mergers/threshold_sweep.png", "Threshold sweep", "merger_threshold_sweep.rst"),
-        Item("results/figures/mergers/rate_comparison.png", "Merger rate comparison", "merger_rate_comparison.rst"),
+        Item("results/figures/mergers/rate_comparison.png", "Merger rate against T_obs", "merger_rate_comparison.rst"),
         Item("results/figures/mergers/calibration.png", "Calibration on held-out galaxies", "merger_calibration.rst"),
-        Item("results/figures/mergers/coverage.png", "Known-answer diagnostic", "merger_coverage.rst"),
+        Item("results/figures/mergers/coverage.png", "Known-answer diagnostic: figure", "merger_coverage.rst"),
         Item("results/figures/mergers/candidates.png", "Merger candidates", "merger_candidates.rst"),
     ),
 }
