@@ -54,7 +54,10 @@ def crafted(n: int, merger_share: float, rng: np.random.Generator) -> tuple[np.n
 
 def test_settings_read_every_key_of_the_config_section():
     fields = set(MergerSettings.__dataclass_fields__)
-    assert fields == set(CONFIG)
+    schema = yaml.safe_load((REPO / "schemas" / "config.schema.yaml").read_text())["properties"]["mergers"]
+    assert fields == set(CONFIG) == set(schema["properties"]) == set(schema["required"])
+    coverage = schema["properties"]["coverage"]["properties"]
+    assert set(Coverage.__dataclass_fields__) == set(CONFIG["coverage"]) == set(coverage)
     assert SETTINGS.classification_threshold is None and SETTINGS.estimator == "pacc"
     assert SETTINGS.coverage.factors == (0.25, 0.5, 1.0, 2.0, 4.0) and SETTINGS.coverage.target_size is None
     assert SETTINGS.theory.mass_ratio_min == (0.25, 0.1) and SETTINGS.rate_timescale == "close_pairs"

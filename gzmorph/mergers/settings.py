@@ -29,7 +29,7 @@ class Bootstrap:
 
 @dataclass(frozen=True)
 class Coverage:
-    """Known-answer test: target sets with factor x the calibration merger fraction, ``repeats`` times each."""
+    """Known-answer diagnostic: target sets of ``target_size`` galaxies at factor x the pool's merger fraction."""
 
     factors: tuple[float, ...]
     target_size: int | None  # None: the size of the real target set
