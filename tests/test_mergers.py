@@ -304,3 +304,4 @@ def test_verdicts_call_overlapping_intervals_a_tie():
     assert compare([0.1, 0.3], [0.25, 0.5]).startswith("tie")
     assert compare([0.4, 0.6], [0.05, 0.15]) == "ours is 5x higher, beyond both spreads"
     assert compare([0.0, 0.0], [0.05, 0.15]).startswith("ours is 0")
+    assert compare([float("nan"), float("nan")], [0.05, 0.15]) == "not compared: our interval is undefined"
