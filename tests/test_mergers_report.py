@@ -103,8 +103,13 @@ def test_every_target_set_gets_a_report_figures_and_a_page(data, share, n):
 def test_a_model_that_does_not_separate_mergers_gets_a_plain_sentence_not_a_number(data):
     rng = np.random.default_rng(13)
     pred, true = np.full(300, 0.1), np.r_[np.full(3, 0.6), np.full(297, 0.05)]  # one prediction for all: no separation
-    found = analyse(crossfit(pred, true, rng.uniform(0, 0.3, 100)), true, settings())
+    cf = crossfit(pred, true, rng.uniform(0, 0.3, 100))
+    found = analyse(cf, true, settings())
     text = render_markdown(found)
+    for figure in draw_figures(found, cf, settings()).values():
+        figure.canvas.draw()
+        plt.close(figure)
+    assert "PACC is undefined here" in hr.mergers_html(found.to_json())
     assert np.isnan(found.fraction.fraction) and "PACC is undefined here" in text and "Merger fraction n/a" in text
     assert "The interval reaches" not in text
 
