@@ -1,7 +1,8 @@
 """The run's report as one self-contained HTML page: headline numbers first, then every figure and table inline.
 
-Figures are embedded as base64 PNG, tables are HTML tables (CSV -> rows, JSON -> flattened key/value pairs, the
-Markdown merger report -> HTML), and the page has no scripts and loads nothing, so it can be mailed as one file.
+Figures are embedded as base64 PNG, tables are HTML tables (CSV -> rows, JSON -> flattened key/value pairs, the merger
+result -> the sentences and tables of gzmorph.mergers.tables, shown once), and the page has no scripts and loads
+nothing, so it can be mailed as one file.
 Everything except :func:`write_report` is pure: data in, HTML string out, every text passed through
 :func:`html.escape`. Which file goes in which section is the data in :data:`SECTIONS`.
 """
@@ -19,6 +20,9 @@ from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
 
+from gzmorph import formatting as fmt
+from gzmorph.mergers.result import NAMES, MergerResult
+from gzmorph.mergers.tables import headline, tables, warning
 from gzmorph.settings import ARCHITECTURES
 
 
@@ -105,21 +109,12 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
         ),
     ),
     "Mergers": (
-        Item("results/report/merger_fraction.md", "Merger-fraction report"),
         Item("results/figures/mergers/threshold_sweep.png", "Threshold sweep", "merger_threshold_sweep.rst"),
-        Item("results/figures/mergers/rate_comparison.png", "Merger rate comparison", "merger_rate_comparison.rst"),
+        Item("results/figures/mergers/rate_comparison.png", "Merger rate against T_obs", "merger_rate_comparison.rst"),
         Item("results/figures/mergers/calibration.png", "Calibration on held-out galaxies", "merger_calibration.rst"),
-        Item("results/figures/mergers/coverage.png", "Known-answer test", "merger_coverage.rst"),
+        Item("results/figures/mergers/coverage.png", "Known-answer diagnostic: figure", "merger_coverage.rst"),
         Item("results/figures/mergers/candidates.png", "Merger candidates", "merger_candidates.rst"),
-        Item("results/tables/merger_fraction.json", "Every number of the merger report", "merger_numbers.rst"),
     ),
-}
-# The terms of gzmorph.mergers.uncertainty.SYSTEMATICS in its order, with (short, long) names; not imported from
-# there, which would load the whole merger analysis into this script's start-up (2 s).
-SYSTEMATIC_NAMES = {
-    "sys_definition": ("definition", "merger definition"),
-    "sys_model": ("model", "model"),
-    "sys_calibration_bias": ("bias", "calibration bias of the unadjusted mean vote"),
 }
 HEADLINE_FILES = {
     "baseline": "results/baseline/mean.json",
@@ -211,31 +206,6 @@ def fmt_cell(text: str) -> str:
         return fmt_number(float(text))
     except ValueError:
         return text
-
-
-def pct(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def span_text(span: Sequence[float] | None, percent: bool) -> str:
-    """'low - high' (or one value) as percentages or to 3 significant digits."""
-    if not span:
-        return "n/a"
-    show = pct if percent else (lambda v: f"{v:.3g}")
-    low, high = min(span), max(span)
-    return show(low) if low == high else f"{show(low)} – {show(high)}"
-
-
-def dig(data: object, *keys: object) -> object:
-    """data[k1][k2]...; None where any level is missing (optional keys never crash the report)."""
-    for key in keys:
-        if isinstance(data, Mapping) and key in data:
-            data = data[key]
-        elif isinstance(data, list | tuple) and isinstance(key, int) and -len(data) <= key < len(data):
-            data = data[key]
-        else:
-            return None
-    return data
 
 
 def number(value: object) -> float | None:
@@ -365,13 +335,6 @@ def mapping(value: object) -> Mapping:
     return value if isinstance(value, Mapping) else {}
 
 
-def pair(value: object) -> tuple[float, float] | None:
-    """A [low, high] list of two numbers as a tuple; None for anything else."""
-    if isinstance(value, list | tuple) and len(value) == 2 and all(number(v) is not None for v in value):
-        return float(value[0]), float(value[1])
-    return None
-
-
 def card_html(label: str, value: str, detail: str = "") -> str:
     return (
         f'<div class="card"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div>'
@@ -381,11 +344,6 @@ def card_html(label: str, value: str, detail: str = "") -> str:
 
 def rmse_text(value: object) -> str:
     return "n/a" if number(value) is None else f"{number(value):.4f}"
-
-
-def points(value: object) -> str:
-    """A difference of fractions in percentage points."""
-    return "n/a" if number(value) is None else f"{100 * number(value):.2f} pp"
 
 
 def rmse_interval(row: Mapping) -> str:
@@ -442,46 +400,26 @@ def best_card(scores: Sequence[Mapping], best: Mapping) -> str:
     return card_html(label, rmse_text(with_tta.get("rmse")), detail)
 
 
-def fraction_terms(adopted: Mapping) -> list[str]:
-    """The statistical and systematic terms of the adopted fraction that are present, as text."""
-    terms = []
-    if number(adopted.get("stat_high")) is not None and number(adopted.get("stat_low")) is not None:
-        terms.append(f"stat. +{points(adopted['stat_high'])} / −{points(adopted['stat_low'])}")
-    terms += [
-        f"sys. {SYSTEMATIC_NAMES[key][0]} ±{points(adopted[key])}"
-        for key in SYSTEMATIC_NAMES
-        if number(adopted.get(key)) is not None
-    ]
-    return terms
-
-
-def rate_value(value: object) -> str:
-    return "n/a" if number(value) is None else f"{number(value):.3g} Gyr⁻¹"
-
-
-def timescale_text(rate: Mapping, cite: bool = True) -> str:
-    span = pair(rate.get("timescale_gyr"))
-    citation = f" ({rate['timescale_citation']})" if cite and rate.get("timescale_citation") else ""
-    return f"T_obs {span_text(span, False)} Gyr{citation}" if span else "T_obs n/a"
+def merger_result(mergers: Mapping) -> MergerResult | None:
+    """The merger numbers as a MergerResult; None when the run did not produce a complete one."""
+    try:
+        return MergerResult.from_json(dict(mergers))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def merger_cards(mergers: Mapping) -> list[str]:
-    """The adopted merger fraction and the merger rate per galaxy, each with its total 68 % interval."""
-    adopted, rate = mapping(mergers.get("adopted_fraction")), mapping(mergers.get("rate"))
-    total = f"68% interval {span_text(pair(adopted.get('interval_68')), True)}"
-    fraction = card_html(
-        f"Merger fraction ({mergers.get('adopted', 'n/a')})",
-        pct(number(adopted.get("fraction"))),
-        "; ".join([total, *fraction_terms(adopted)]),
-    )
-    band = pair(rate.get("interval_68"))
-    rate_detail = f"68% interval {span_text(band, False)} Gyr⁻¹; " if band else ""
+    """The quoted merger fraction and the merger rate per galaxy, each with its 68 % interval."""
+    r = merger_result(mergers)
+    if r is None:
+        return [card_html("Merger fraction", "n/a"), card_html("Merger rate per galaxy", "n/a")]
+    t_low, t_high = r.rate["timescale_gyr"]
     return [
-        fraction,
-        card_html(
-            "Merger rate per galaxy", rate_value(rate.get("rate_gyr")), rate_detail + timescale_text(rate, cite=False)
-        ),
-    ]
+        card_html(f"Merger fraction ({NAMES[r.estimator]})", fmt.pct(r.fraction.fraction),
+                  f"68 % interval {fmt.span(r.fraction.interval)}"),
+        card_html("Merger rate per galaxy", f"{fmt.rate(r.rate['rate_gyr'])} Gyr⁻¹",
+                  f"68 % interval {fmt.span(r.rate['interval_68'], fmt.rate)} Gyr⁻¹; T_obs {t_low:g} – {t_high:g} Gyr"),
+    ]  # fmt: skip
 
 
 def headline_cards(baseline: Mapping, best: Mapping, scores: Sequence[Mapping], mergers: Mapping) -> str:
@@ -559,132 +497,19 @@ def models_notes(best: Mapping, scores: Sequence[Mapping], tta: Mapping) -> str:
     return "".join(f"<p>{esc(line)}</p>" for line in lines)
 
 
-def merger_rows(mergers: Mapping) -> list[tuple[str, str]]:
-    """(quantity, value) rows of the adopted merger fraction, its error budget, rate and counts (keys present)."""
-    adopted, rate = mapping(mergers.get("adopted_fraction")), mapping(mergers.get("rate"))
-    rows = [("estimator", str(mergers.get("adopted", "n/a")))]
-    if mergers.get("adopted_because"):
-        rows.append(("adopted because", str(mergers["adopted_because"])))
-    rows += [
-        ("merger fraction", pct(number(adopted.get("fraction")))),
-        ("68% interval (statistical and systematic)", span_text(pair(adopted.get("interval_68")), True)),
-    ]
-    if number(adopted.get("stat_high")) is not None and number(adopted.get("stat_low")) is not None:
-        rows.append(("statistical (bootstrap)", f"+{points(adopted['stat_high'])} / −{points(adopted['stat_low'])}"))
-    for key in SYSTEMATIC_NAMES:
-        if number(adopted.get(key)) is not None:
-            rows.append((f"systematic, {SYSTEMATIC_NAMES[key][1]}", f"±{points(adopted[key])}"))
-    if rate:
-        band = span_text(pair(rate.get("interval_68")), False)
-        rows.append(("rate per galaxy", f"{rate_value(rate.get('rate_gyr'))}, 68% interval {band} Gyr⁻¹"))
-        rows.append(("observability timescale", timescale_text(rate)))
-    if mergers.get("n_calibration") is not None:
-        mergers_text = f", {fmt_number(mergers.get('n_calibration_true_mergers'))} of them true mergers"
-        rows.append(("calibration galaxies", f"{fmt_number(mergers['n_calibration'])}{mergers_text}"))
-    if mergers.get("n_test") is not None:
-        rows.append(("unlabelled galaxies measured", fmt_number(mergers["n_test"])))
-    return rows
-
-
-def illustris_html(mergers: Mapping) -> str:
-    """The Illustris expectation for the merger rate per galaxy and the verdict on ours against its band."""
-    illustris = mapping(mergers.get("illustris"))
-    if not illustris:
-        return ""
-    masses = pair(illustris.get("stellar_mass_msun"))
-    mass_text = f"10^{math.log10(masses[0]):.3g} – 10^{math.log10(masses[1]):.3g} Msun" if masses else "n/a"
-    text = (
-        f"Illustris expectation ({illustris.get('citation', 'n/a')}): {rate_value(illustris.get('sample_average'))} "
-        f"on average over stellar masses {mass_text} and redshifts {span_text(pair(illustris.get('redshift')), False)}"
-        f" (mass ratio ≥ {fmt_number(illustris.get('mass_ratio_min'))}), band "
-        f"{span_text(pair(illustris.get('band')), False)} Gyr⁻¹. "
-        f"Our rate against it: {illustris.get('verdict', 'n/a')}."
-    )
-    return f"<p>{esc(text)}</p>"
-
-
-def literature_row(entry: Mapping) -> list[str]:
-    """One literature entry in its own quantity and units, as a rate per galaxy, and the verdicts it carries."""
-    published, used = pair(entry.get("published")), pair(entry.get("value_used"))
-    value = "not filled in" if published is None else f"{span_text(published, False)} {entry.get('units', '')}"
-    if used is not None and entry.get("correction"):
-        value += f"; x{fmt_number(entry['correction'])} (their correction): {span_text(used, False)}"
-    rate, how = pair(entry.get("rate_gyr")), dig(entry, "timescale", "how")
-    rate_text = "n/a" if rate is None else f"{span_text(rate, False)} Gyr⁻¹" + (f" ({how})" if how else "")
-    if rate is None and published is not None and entry.get("note"):
-        rate_text += f" ({entry['note']})"
-    fraction_verdict = entry.get("fraction_verdict") or "n/a"
-    as_fraction = pair(entry.get("fraction_with_our_timescale"))
-    if as_fraction and entry.get("fraction_verdict"):
-        fraction_verdict = f"{span_text(as_fraction, True)} with our T_obs: {fraction_verdict}"
-    return [
-        str(entry.get("name", "")),
-        str(entry.get("quantity", "")).replace("_", " "),
-        value,
-        str(entry.get("redshift", "")),
-        rate_text,
-        fraction_verdict,
-        str(entry.get("rate_verdict") or "n/a"),
-        "yes" if entry.get("verified") else "no",
-        str(entry.get("citation", "")),
-    ]
-
-
-def literature_html(mergers: Mapping) -> str:
-    """The literature table, and a note for each entry that is not filled in."""
-    entries = [e for e in mergers.get("literature") or [] if isinstance(e, Mapping)]
-    if not entries:
-        return '<p class="missing">No literature values in the merger numbers.</p>'
-    header = ["source", "quantity", "value in its own units", "redshift", "as a rate per galaxy",
-              "against our fraction", "against our rate", "verified", "citation"]  # fmt: skip
-    parts = [
-        "<p>Each value stays in its own quantity and units; it meets our 68% intervals as a fraction (its own, or "
-        "its rate times our T_obs) and as a rate per galaxy (with its own method's timescale). Overlapping "
-        "intervals are a tie.</p>",
-        table_html(header, [literature_row(e) for e in entries]),
-    ]
-    for entry in entries:
-        if entry.get("published") is None:
-            parts.append(
-                f'<p class="note">{esc(entry.get("name", "An entry"))} is not filled in: no value from '
-                f"{esc(entry.get('citation', 'its source'))} is used. Set it in <code>config.yaml</code> under "
-                "<code>mergers.literature</code> (and <code>verified: true</code> once checked).</p>"
-            )
+def mergers_html(mergers: Mapping) -> str:
+    """The merger result: the warning (if any) first, the headline sentences, and every merger table once."""
+    r = merger_result(mergers)
+    if r is None:
+        return '<p class="missing">No complete merger result in this run.</p>'
+    sentences = headline(r)
+    parts = [f'<p class="note"><strong>{esc(sentences.pop(0))}</strong></p>'] if warning(r) else []
+    parts += [f"<p>{esc(sentence)}</p>" for sentence in sentences]
+    for table in tables(r):
+        parts.append(f"<h3>{esc(table.title)}</h3>" + (f"<p>{esc(table.note)}</p>" if table.note else ""))
+        if table.header:
+            parts.append(table_html(table.header, table.rows, 0 if table.title == "Estimates" else None))
     return "".join(parts)
-
-
-def coverage_cell(summary: Mapping) -> str:
-    coverage, bias = number(summary.get("coverage")), number(summary.get("median_bias"))
-    if coverage is None or bias is None:
-        return "n/a"
-    return f"coverage {pct(coverage, 0)}, median bias {100 * bias:+.2f} pp"
-
-
-def coverage_html(mergers: Mapping) -> str:
-    """The known-answer test: per estimator, its coverage and bias at each known merger fraction."""
-    test = mapping(mergers.get("coverage"))
-    if not test:
-        return ""
-    intro = (
-        f"Known-answer test on {fmt_number(test.get('pool'))} labelled galaxies ({fmt_number(test.get('pool_mergers'))}"
-        f" true mergers), {fmt_number(test.get('repeats'))} repeats: the coverage of each "
-        f"{pct(number(test.get('confidence')), 0)} interval should equal its confidence."
-    )
-    if test.get("skipped"):
-        return f'<h3>Known-answer test</h3><p class="note">{esc(intro)} Skipped: {esc(test["skipped"])}.</p>'
-    factors = [f for f in test.get("factors") or [] if isinstance(f, Mapping)]
-    names = list(mapping(test.get("passes"))) or list(mapping(dig(factors, 0, "estimators")))
-    header = ["estimator", "passes", *(f"true f = {pct(number(f.get('true_fraction')))}" for f in factors)]
-    rows = [
-        [
-            name,
-            fmt_number(dig(test, "passes", name)),
-            *(coverage_cell(mapping(dig(f, "estimators", name))) for f in factors),
-        ]
-        for name in names
-    ]
-    chosen = names.index(mergers["adopted"]) if mergers.get("adopted") in names else None
-    return f"<h3>Known-answer test</h3><p>{esc(intro)}</p>{table_html(header, rows, chosen)}"
 
 
 def landing_html(headline: Mapping[str, object], facts: Sequence[str] = ()) -> str:
@@ -699,10 +524,8 @@ def landing_html(headline: Mapping[str, object], facts: Sequence[str] = ()) -> s
         models_html(baseline, best, scores),
         models_notes(best, scores, tta),
     ]
-    parts += ["<h3>Merger fraction of the unlabelled set</h3>", table_html(["quantity", "value"], merger_rows(mergers))]
-    parts.append(illustris_html(mergers))
-    parts += ["<h3>Compared with the literature</h3>", literature_html(mergers), coverage_html(mergers)]
-    parts.append('<p>Details: <a href="#mergers">Mergers</a> below.</p></section>')
+    parts += ["<h3>Merger fraction of the unlabelled set</h3>", mergers_html(mergers)]
+    parts.append('<p>Figures: <a href="#mergers">Mergers</a> below.</p></section>')
     return "".join(parts)
 
 

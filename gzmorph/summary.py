@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from gzmorph.mergers.result import MergerResult
+from gzmorph.mergers.tables import headline
+
 REPORT = "results/report/index.html"
 MERGER_REPORT = "results/report/merger_fraction.md"
 
@@ -50,14 +53,9 @@ def _test_lines(scores: pd.DataFrame) -> list[str]:
 
 
 def _merger_lines(numbers: dict) -> list[str]:
-    adopted = numbers["adopted_fraction"]
-    text = f"merger fraction ({numbers['adopted']}): {100 * adopted['fraction']:.2f}%"
-    if "interval_68" in adopted:
-        low, high = adopted["interval_68"]
-        text += f", 68% interval {100 * low:.2f}-{100 * high:.2f}% (statistical and systematic)"
-    lines = [text]
-    rate = numbers.get("rate")
-    if rate:
-        low, high = rate["interval_68"]
-        lines.append(f"merger rate per galaxy: {rate['rate_gyr']:.3g} Gyr^-1, 68% interval {low:.3g}-{high:.3g}")
-    return lines
+    """The merger result's headline sentences, as the reports write them (a partial result: none)."""
+    try:
+        result = MergerResult.from_json(numbers)
+    except (KeyError, TypeError, ValueError):
+        return []
+    return headline(result)

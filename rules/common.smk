@@ -55,6 +55,7 @@ def all_targets():
         "results/tables/tta_effect.json",
         "results/figures/evaluate/spread_vs_error.png",
         "results/report/merger_fraction.md",
+        "results/predictions/p_merger.parquet",
         "results/report/index.html",
     ]
 

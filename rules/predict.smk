@@ -1,6 +1,6 @@
 # Predictions for the unlabelled set as a scatter-gather over chunks of images: a checkpoint counts the
 # preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a
-# cluster), gather_predictions writes one catalogue. Then the other models' predictions of the same set (the model systematic) and the merger report.
+# cluster), gather_predictions writes one catalogue. Then the merger report.
 
 
 wildcard_constraints:
@@ -72,39 +72,34 @@ rule gather_predictions:
         "../scripts/gather_predictions.py"
 
 
-rule predict_variant:
+# ADAPTER (delete when the cross-fitted fold models are merged; the merger rule then reads the fold models'
+# results/predictions/merger_calibration.parquet and results/predictions/test_catalogue.parquet directly).
+rule merger_inputs:
     input:
-        model_pt="results/models/{model}/model.pt",
-        test_index="results/data/test/index.parquet",
+        calibration="results/predictions/labelled_test/best.parquet",
+        test_catalogue="results/predictions/test_catalogue.parquet",
+        train_index="results/data/train/index.parquet",
     output:
-        predictions="results/predictions/variants/{model}.parquet",
+        calibration_table="results/predictions/merger_calibration.parquet",
+        target_catalogue="results/predictions/adapter/test_catalogue.parquet",
     log:
-        log="results/logs/predict_variant/{model}.log",
+        log="results/logs/merger_inputs.log",
     benchmark:
-        "results/benchmarks/predict_variant/{model}.tsv"
+        "results/benchmarks/merger_inputs.tsv"
     conda:
-        "../envs/models.yaml"
-    threads: 4
+        "../envs/figures.yaml"
+    threads: 1
     resources:
-        mem_mb=4000,
-        runtime=60,
-    params:
-        predict=config_slice("predict"),
+        mem_mb=2000,
+        runtime=10,
     script:
-        "../scripts/predict_variant.py"
+        "../scripts/merger_inputs.py"
 
 
 rule merger_report:
     input:
-        test_catalogue="results/predictions/test_catalogue.parquet",
-        calibration="results/predictions/labelled_test/best.parquet",
-        variant_calibration=expand(
-            "results/predictions/labelled_test/{model}_single_view.parquet",
-            model=ARCHITECTURES,
-        ),
-        variant_targets=expand(
-            "results/predictions/variants/{model}.parquet", model=ARCHITECTURES
-        ),
+        calibration_table=rules.merger_inputs.output.calibration_table,
+        target_catalogue=rules.merger_inputs.output.target_catalogue,
         train_index="results/data/train/index.parquet",
         test_index="results/data/test/index.parquet",
     output:
@@ -118,6 +113,8 @@ rule merger_report:
             caption="../report/merger_numbers.rst",
             category="Mergers",
         ),
+        p_merger="results/predictions/p_merger.parquet",
+        curves="results/tables/merger_calibration_curves.json",
         calibration_figure=report(
             "results/figures/mergers/calibration.png",
             caption="../report/merger_calibration.rst",
@@ -151,8 +148,8 @@ rule merger_report:
         "../envs/figures.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=4000,
+        runtime=60,
     params:
         mergers=config_slice("mergers"),
     script:

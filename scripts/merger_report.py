@@ -1,9 +1,10 @@
-"""Merger fraction and rate of the unlabelled set: numbers (JSON), figures and the Markdown report.
+"""Merger fraction and rate of the unlabelled set: numbers (JSON), p_merger per galaxy, calibration curves, figures
+and the Markdown report.
 
-The calibration galaxies are the held-out labelled test subset: the best model's predicted Class8.6 for them
-(``--calibration``) joined with their volunteer values from the labelled index. The other trained models enter the
-model systematic through their single-view predictions of the same calibration galaxies and of the target set
-(``--variant-calibration`` and ``--variant-targets``, paired by model name, the file name).
+Inputs follow the cross-fitting contract: ``--calibration-table`` holds one row per fold model and labelled galaxy
+it never trained on (GalaxyID, fold_model, role, predicted, true); ``--target-catalogue`` holds each fold model's
+predicted Class8.6 of the target set as Class8.6_fold{k}. The labelled index gives the labelled galaxies' own
+merger fraction (the iid sanity row) and, with the unlabelled index, the gallery images.
 """
 
 import logging
@@ -15,92 +16,92 @@ import pandas as pd
 
 from gzmorph import cli
 from gzmorph.figures import save_figure
-from gzmorph.io import write_json, write_text
+from gzmorph.io import write_json, write_table, write_text
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
-from gzmorph.mergers import GalleryImages, analyse, draw_figures, highest_predicted, render_markdown
+from gzmorph.mergers.analysis import analyse
+from gzmorph.mergers.crossfit import CrossFit, calibration_curves, curves_document, p_merger
+from gzmorph.mergers.figures import GalleryImages, draw_figures, highest
+from gzmorph.mergers.report import render_markdown
+from gzmorph.mergers.tables import headline
 from gzmorph.shards import ShardSet
 
 FIGURES = ("calibration", "gallery", "threshold_sweep", "rate_comparison", "coverage")
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("test_catalogue", "Parquet predictions of the unlabelled (target) set by the best model"),
-        cli.Files("calibration", "Parquet predictions of the held-out labelled test subset by the best model"),
-        cli.Files("variant_calibration", "<model>_single_view.parquet of the test subset, other models", many=True),
-        cli.Files("variant_targets", "<model>.parquet: the target set predicted by the same models", many=True),
+        cli.Files("calibration_table", "merger_calibration.parquet: GalaxyID, fold_model, role, predicted, true"),
+        cli.Files("target_catalogue", "Parquet catalogue of the target set with Class8.6_fold{k} columns"),
         cli.TRAIN_INDEX,
         cli.TEST_INDEX,
     ),
     outputs=(
         cli.Files("report", "Markdown report"),
-        cli.Files("numbers", "JSON with every number of the report"),
+        cli.Files("numbers", "JSON: the MergerResult"),
+        cli.Files("p_merger", "Parquet: GalaxyID, p_merger of every target galaxy"),
+        cli.Files("curves", "JSON: bin edges and each fold model's calibration curve"),
         *(cli.Files(f"{name}_figure", "PNG") for name in FIGURES),
     ),
     settings=("mergers",),
 )
 
 
+def read_crossfit(calibration_path: str, catalogue_path: str) -> tuple[CrossFit, np.ndarray]:
+    """The contract's two tables as a CrossFit, and the target GalaxyIDs in catalogue order."""
+    rows = pd.read_parquet(calibration_path, columns=[ID_COLUMN, "fold_model", "predicted", "true"])
+    catalogue = pd.read_parquet(catalogue_path)
+    folds = sorted(rows["fold_model"].unique())
+    columns = [f"{MERGER_COLUMN}_fold{k}" for k in folds]
+    missing = [c for c in columns if c not in catalogue.columns]
+    if missing:
+        raise ValueError(f"{catalogue_path}: no column {missing} for the fold models of {calibration_path}")
+    cf = CrossFit.from_rows(
+        rows[ID_COLUMN].to_numpy(np.uint64),
+        rows["fold_model"].to_numpy(),
+        rows["predicted"].to_numpy(),
+        rows["true"].to_numpy(),
+        catalogue[columns].to_numpy(np.float64),
+    )
+    return cf, catalogue[ID_COLUMN].to_numpy(np.uint64)
+
+
 def main(args) -> None:
     settings = args.mergers
-    target, truth, calibration = (merger_votes(p) for p in (args.test_catalogue, args.train_index, args.calibration))
-    calib_pred, calib_true = calibration_pairs(calibration, truth, args.calibration)
-    variants = variant_predictions(args.variant_calibration, args.variant_targets, calibration.index, target.index)
-    target_pred = target.to_numpy(np.float64)
+    cf, target_ids = read_crossfit(args.calibration_table, args.target_catalogue)
+    labelled = pd.read_parquet(args.train_index, columns=[MERGER_COLUMN])[MERGER_COLUMN].to_numpy(np.float64)
     geometry = ShardSet.of_index(args.test_index).geometry
-    result = analyse(target_pred, calib_pred, calib_true, settings, variants, (geometry.crop_px, geometry.size))
-    write_json(result, args.numbers)
-    n = settings.gallery_size
+    result = analyse(cf, labelled, settings, (geometry.crop_px, geometry.size))
+    write_json(result.to_json(), args.numbers)
+    curves = calibration_curves(cf, settings.true_threshold)
+    probability = p_merger(curves, cf.target)
+    write_table(pd.DataFrame({ID_COLUMN: target_ids, "p_merger": probability}), args.p_merger)
+    write_json(curves_document(curves, settings.true_threshold), args.curves)
+    n, rows = settings.gallery_size, cf.fold == 0
     galleries = (
-        gallery(ShardSet.of_index(args.test_index), target.index.to_numpy(), target_pred, n),
-        gallery(ShardSet.of_index(args.train_index), calibration.index.to_numpy(), calib_pred, n, calib_true),
-    )
-    figures = draw_figures(result, target_pred, calib_pred, calib_true, settings, *galleries)
+        gallery(ShardSet.of_index(args.test_index), target_ids, probability, "p_merger", n),
+        gallery(ShardSet.of_index(args.train_index), cf.ids[cf.galaxy[rows]], cf.predicted[rows], "predicted", n,
+                cf.true[rows]),
+    )  # fmt: skip
+    figures = draw_figures(result, cf, settings, *galleries)
     report_dir, relative = Path(args.report).parent, {}
     for name, figure in figures.items():
         path = getattr(args, f"{name}_figure")
         save_figure(figure, path)
         relative[name.replace("_", " ")] = os.path.relpath(path, report_dir)
     sources = {
-        "target predictions": args.test_catalogue,
-        "calibration predictions": args.calibration,
+        "calibration rows": args.calibration_table,
+        "target predictions": args.target_catalogue,
         "volunteer votes": args.train_index,
         "settings": "config (section mergers)",
     }
     write_text(render_markdown(result, relative, sources), args.report)
-    adopted = result["adopted_fraction"]
-    logging.info("adopted %s merger fraction %.4f, total 68%% interval %s", result["adopted"], adopted["fraction"],
-                 adopted["interval_68"])  # fmt: skip
+    for line in headline(result):
+        logging.info("%s", line)
 
 
-def merger_votes(path: str) -> pd.Series:
-    return pd.read_parquet(path, columns=[ID_COLUMN, MERGER_COLUMN]).set_index(ID_COLUMN)[MERGER_COLUMN]
-
-
-def calibration_pairs(predictions: pd.Series, truth: pd.Series, path: str) -> tuple[np.ndarray, np.ndarray]:
-    missing = ~predictions.index.isin(truth.index)
-    if missing.any():
-        raise ValueError(f"{path}: {int(missing.sum())} GalaxyIDs have no volunteer votes")
-    return predictions.to_numpy(np.float64), truth.loc[predictions.index].to_numpy(np.float64)
-
-
-def variant_predictions(calibrations: list[str], targets: list[str], calibration_ids, target_ids) -> dict:
-    """Model name -> (its calibration predictions, its target predictions), paired by file name."""
-    by_name = {Path(p).stem.removesuffix("_single_view"): p for p in calibrations}
-    if set(by_name) != {Path(p).stem for p in targets}:
-        raise ValueError(f"variant files do not pair up by model name: {calibrations} and {targets}")
-    return {
-        Path(t).stem: (
-            merger_votes(by_name[Path(t).stem]).loc[calibration_ids].to_numpy(np.float64),
-            merger_votes(t).loc[target_ids].to_numpy(np.float64),
-        )
-        for t in targets
-    }
-
-
-def gallery(shards: ShardSet, ids: np.ndarray, predicted: np.ndarray, n: int, truth=None) -> GalleryImages:
-    top = highest_predicted(predicted, n)
+def gallery(shards: ShardSet, ids: np.ndarray, score: np.ndarray, name: str, n: int, truth=None) -> GalleryImages:
+    top = highest(score, n)
     chosen = shards.subset(ids[top].astype(np.uint64))
-    return GalleryImages(chosen.all_images(), ids[top], predicted[top], None if truth is None else truth[top])
+    return GalleryImages(chosen.all_images(), ids[top], score[top], name, None if truth is None else truth[top])
 
 
 if __name__ == "__main__":

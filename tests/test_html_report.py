@@ -8,14 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
+from gzmorph import formatting as fmt
 from gzmorph import html_report as hr
-from gzmorph.mergers.literature import compare_literature
-from gzmorph.mergers.uncertainty import SYSTEMATICS
+from gzmorph.mergers.analysis import analyse
+from gzmorph.mergers.settings import MergerSettings
 from tests.conftest import REPO
-from tests.test_mergers import SETTINGS
+from tests.test_mergers import CONFIG, crafted, crossfit
 
 BASELINE = {"train_rmse": 0.171, "validation_rmse": 0.17023, "test_rmse": 0.16871, "n_train": 300, "n_validation": 100,
             "n_test": 100}  # fmt: skip
@@ -43,32 +45,11 @@ resnet18,1,0.13702,0.1325,0.1417,0.0925,0.0987,0.766,100,9
 cnn,1,0.13044,0.1261,0.135,0.0884,0.0987,0.802,100,9
 best,1,0.12714,0.1228,0.1316,0.0866,0.0987,nan,100,9
 """  # one AUC that could not be computed
-FRACTION = {"estimator": "pacc", "fraction": 0.035, "stat_low": 0.007, "stat_high": 0.008, "sys_definition": 0.005,
-            "sys_model": 0.009, "interval_68": [0.0227, 0.0486]}  # fmt: skip
-RATE = {"rate_gyr": 0.11667, "timescale_gyr": [0.2, 0.4], "timescale_citation": "Lotz et al. 2010a,b",
-        "stat_low": 0.0233, "stat_high": 0.0267, "sys_fraction": 0.0343, "sys_timescale_low": 0.0292,
-        "sys_timescale_high": 0.0583, "interval_68": [0.0593, 0.1896]}  # fmt: skip
-ILLUSTRIS = {"citation": "Rodriguez-Gomez et al. 2015, MNRAS 449, 49", "mass_ratio_min": 0.25,
-             "stellar_mass_msun": [1e10, 1e11], "redshift": [0.05, 0.1], "sample_average": 0.03214,
-             "band": [0.0251, 0.0418], "verdict": "ours is 3.7x higher, beyond both spreads"}  # fmt: skip
-COVERAGE = {"pool": 100, "pool_mergers": 9, "repeats": 50, "confidence": 0.68, "pool_fraction": 0.09, "target_size": 20,
-            "factors": [{"factor": 1.0, "true_fraction": 0.09, "estimators": {
-                "pacc": {"median_bias": 0.0021, "bias": 0.009, "coverage": 0.66, "passes": True},
-                "mean_vote": {"median_bias": -0.0312, "bias": -0.03, "coverage": 0.18, "passes": False}}}],
-            "passes": {"pacc": True, "mean_vote": False}}  # fmt: skip
-MERGERS = {
-    "n_test": 200,
-    "n_calibration": 100,
-    "n_calibration_true_mergers": 9,
-    "confidence": 0.68,
-    "adopted": "pacc",
-    "adopted_because": None,
-    "adopted_fraction": FRACTION,
-    "rate": RATE,
-    "illustris": ILLUSTRIS,
-    "literature": compare_literature(SETTINGS, FRACTION["interval_68"], RATE["interval_68"]),
-    "coverage": COVERAGE,
-}
+QUICK = {**CONFIG, "bootstrap": {"resamples": 100, "confidence": 0.68, "seed": 1},
+         "coverage": {"factors": [1.0], "target_size": 100, "repeats": 5, "resamples": 20, "seed": 2}}  # fmt: skip
+_PRED, _TRUE = crafted(600, 0.1, np.random.default_rng(3))
+RESULT = analyse(crossfit(_PRED, _TRUE, _PRED[:300]), _TRUE, MergerSettings.from_config(QUICK))
+MERGERS = RESULT.to_json()
 HEADLINE = {"baseline": BASELINE, "best": BEST, "tta": TTA, "test_rmse": hr.csv_records(TEST_RMSE), "mergers": MERGERS}
 HOSTILE = '<script>alert("x")</script> & more'
 
@@ -104,12 +85,12 @@ def page() -> str:
 def test_landing_shows_the_headline_numbers(page):
     summary = page[page.index('id="summary"') : page.index('id="data"')]
     cards = summary[: summary.index("<h3>")]
+    rate = RESULT.rate
     for text in ("Mean-label baseline: test RMSE", "0.1687", "Best model (best): test RMSE", "0.1258",
-                 "[0.1214, 0.1301]", "8-view", "one view: 0.1271", "Merger fraction (pacc)", "3.50%",
-                 "2.27% – 4.86%", "+0.80 pp / −0.70 pp", "definition ±0.50 pp", "model ±0.90 pp",
-                 "0.117 Gyr⁻¹", "0.0593 – 0.19 Gyr⁻¹", "T_obs 0.2 – 0.4 Gyr"):  # fmt: skip
+                 "[0.1214, 0.1301]", "8-view", "one view: 0.1271", "Merger fraction (PACC)",
+                 fmt.pct(RESULT.fraction.fraction), f"68 % interval {fmt.span(RESULT.fraction.interval)}",
+                 f"{fmt.rate(rate['rate_gyr'])} Gyr⁻¹", "T_obs 0.9 – 1.8 Gyr"):  # fmt: skip
         assert text in cards, text
-    assert "T_obs 0.2 – 0.4 Gyr (Lotz et al. 2010a,b)" in summary
     assert page.index('id="summary"') < page.index('id="data"') < page.index('id="mergers"')
 
 
@@ -129,29 +110,25 @@ def test_landing_models_table_is_the_test_subset(page):
         assert text in models, text
 
 
-def test_landing_merger_result_literature_and_known_answer_test(page):
+def test_landing_shows_every_merger_table_once_formatted_as_the_markdown(page):
     summary = page[page.index("Merger fraction of the") : page.index('id="data"')]
-    for text in ("<td>pacc</td>", "<td>3.50%</td>", "<td>±0.90 pp</td>", "100, 9 of them true mergers",
-                 "0.0321 Gyr⁻¹", "10^10 – 10^11 Msun", "band 0.0251 – 0.0418 Gyr⁻¹",
-                 "ours is 3.7x higher, beyond both spreads",
-                 "0.01 – 0.03 fraction of galaxies; x1.5 (their correction): 0.015 – 0.045",
-                 "0.0007 – 0.0017 h70^3 Mpc^-3 Gyr^-1", "n/a (Per comoving volume", "0.02 close companions per galaxy",
-                 "with our T_obs: ours is", "Kitzbichler &amp; White 2008", "tie: the intervals overlap",
-                 "Lotz2011 is not filled in", "coverage 66%, median bias +0.21 pp",
-                 "coverage 18%, median bias -3.12 pp"):  # fmt: skip
+    titles = ("Estimates", "Merger definitions", "Known-answer diagnostic", "Merger rate per galaxy",
+              "Literature, each value in its own units", "Corrections", "Physical scale of the images")  # fmt: skip
+    for title in titles:
+        assert page.count(f"<h3>{title}</h3>") == 1, title
+    for text in ("Kitzbichler &amp; White 2008", "Like with like", "labelled fraction", "not filled in",
+                 f"<td>{fmt.span(RESULT.fraction.interval)}</td>", "Illustris, mass ratio &gt;= 0.1"):  # fmt: skip
         assert text in summary, text
-    assert re.search(r"<tr class=chosen><td>pacc</td><td>yes</td>", summary)
-    assert "adopted because" not in summary
+    assert re.search(r"<tr class=chosen><td>PACC</td><td>quoted</td>", summary)
 
 
-def test_fallback_estimator_and_skipped_known_answer_test_are_explained():
-    because = "the calibration galaxies hold 2 true mergers <fewer than 5>"
-    numbers = {**MERGERS, "adopted": "mean_vote", "adopted_because": because,
-               "coverage": {"pool": 100, "pool_mergers": 2, "skipped": "2 true mergers: too few to split"}}  # fmt: skip
-    summary = hr.landing_html({**HEADLINE, "mergers": numbers})
-    assert "Merger fraction (mean_vote)" in summary and "<td>adopted because</td>" in summary
-    assert "hold 2 true mergers &lt;fewer than 5&gt;" in summary
-    assert "Skipped: 2 true mergers: too few to split" in summary
+def test_a_skipped_diagnostic_is_said_first():
+    skipped = {"pool": 100, "pool_mergers": 2, "skipped": "2 true mergers: too few to split",
+               "warning": "The known-answer diagnostic could not run: nothing shows it."}  # fmt: skip
+    summary = hr.landing_html({**HEADLINE, "mergers": {**MERGERS, "diagnostic": skipped, "diagnostic_passes": None}})
+    merger = summary[summary.index("Merger fraction of the") :]
+    assert merger.index("WARNING: The known-answer diagnostic could not run") < merger.index("<h3>Estimates</h3>")
+    assert "Not run: 2 true mergers: too few to split." in merger
 
 
 def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
@@ -162,10 +139,6 @@ def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
     )
     assert "moving average" not in hr.model_description({**recipe, "ema_decay": 0.0})
     assert hr.model_description({**recipe, "model_spec": {"width": 32}}).startswith("resnet18 architecture (width 32),")
-
-
-def test_the_report_names_every_systematic_term_of_the_error_budget():
-    assert tuple(hr.SYSTEMATIC_NAMES) == SYSTEMATICS
 
 
 def test_csv_records_parse_numbers():
@@ -203,7 +176,7 @@ def test_every_text_is_escaped(page):
 def test_missing_optional_keys_do_not_crash():
     empty = {"baseline": {}, "best": {}, "tta": {}, "test_rmse": [], "mergers": {"adopted_fraction": {}}}
     page = hr.build_report(empty, {}, {})
-    assert "n/a" in page and "No literature values" in page
+    assert "n/a" in page and "No complete merger result in this run" in page
     assert page.count("Not produced by this run") == len(hr.section_files())
     odd = {"baseline": [], "best": {"model": 3}, "tta": None, "test_rmse": [{"model": "x"}], "mergers": {"rate": 1}}
     assert "n/a" in hr.landing_html(odd)

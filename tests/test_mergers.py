@@ -10,15 +10,21 @@ import yaml
 from scipy.integrate import quad
 from scipy.special import expit, logit
 
-from gzmorph.mergers.coverage import coverage_test, draw_target, split_halves, summarise, target_size
+from gzmorph.mergers.bayes import posterior_fraction
+from gzmorph.mergers.coverage import diagnostic, draw_target, split_halves, summarise
+from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, calibration_curves, estimates, p_merger
 from gzmorph.mergers.estimators import (
     CENTRES,
     EDGES,
     N_BINS,
+    BinnedCounts,
     adjust,
+    apply,
     bin_counts,
-    estimate_all,
+    calibrate,
+    median_sweep,
     merger_probability,
+    prediction_bins,
     threshold_index,
 )
 from gzmorph.mergers.literature import compare, compare_literature, rate_per_galaxy, value_used
@@ -26,11 +32,16 @@ from gzmorph.mergers.rates import adopted_rate, pair_timescale_gyr, rate_per_gyr
 from gzmorph.mergers.scale import field_arcsec, kpc_per_arcsec, scale_table
 from gzmorph.mergers.settings import Coverage, MergerSettings
 from gzmorph.mergers.theory import illustris_expectation, major_merger_rate, sample_average_rate
-from gzmorph.mergers.uncertainty import resample, total_interval
+from gzmorph.mergers.uncertainty import wilson_interval
 from tests.conftest import REPO
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())["mergers"]
 SETTINGS = MergerSettings.from_config(CONFIG)
+
+
+def estimate_all(c: BinnedCounts, threshold: float | None) -> dict[str, np.ndarray]:
+    """Every estimator on one calibration and target: the single calibration the cross-fit reduces to at K = 1."""
+    return apply(calibrate(c.mergers, c.others, threshold), c.target, c.target_mean)
 
 
 def crafted(n: int, merger_share: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -43,8 +54,13 @@ def crafted(n: int, merger_share: float, rng: np.random.Generator) -> tuple[np.n
 
 def test_settings_read_every_key_of_the_config_section():
     fields = set(MergerSettings.__dataclass_fields__)
-    assert fields == set(CONFIG)
-    assert SETTINGS.classification_threshold is None and SETTINGS.adopted == ("pacc", "acc")
+    schema = yaml.safe_load((REPO / "schemas" / "config.schema.yaml").read_text())["properties"]["mergers"]
+    assert fields == set(CONFIG) == set(schema["properties"]) == set(schema["required"])
+    coverage = schema["properties"]["coverage"]["properties"]
+    assert set(Coverage.__dataclass_fields__) == set(CONFIG["coverage"]) == set(coverage)
+    assert SETTINGS.classification_threshold is None and SETTINGS.estimator == "pacc"
+    assert SETTINGS.coverage.factors == (0.25, 0.5, 1.0, 2.0, 4.0) and SETTINGS.coverage.target_size is None
+    assert SETTINGS.theory.mass_ratio_min == (0.25, 0.1) and SETTINGS.rate_timescale == "close_pairs"
     assert SETTINGS.theory.m0_msun == 2e11 and SETTINGS.scale.image_px == 424
     assert next(e for e in SETTINGS.literature if e.name == "Lotz2011").value is None
 
@@ -56,7 +72,7 @@ def test_estimators_on_counts_with_known_rates():
     target = np.array([0.6] * 24 + [0.1] * 6 + [0.5] * 7 + [0.05] * 63)
     found = estimate_all(bin_counts(calib_pred, calib_true, target, 0.4), threshold=0.4)
     assert found["cc"] == pytest.approx(0.31)
-    assert found["acc"] == pytest.approx((0.31 - 0.1) / (0.8 - 0.1))  # = 0.3 exactly
+    assert found["acc"] == pytest.approx(0.3)  # ACC is 0.3 at every threshold with TPR - FPR >= 0.25
     assert found["pacc"] == pytest.approx(0.3)  # same classes in both sets: any weight recovers the fraction
     assert found["mean_vote"] == pytest.approx(target.mean())
 
@@ -89,67 +105,131 @@ def test_adjust_clips_to_unit_interval_and_flags_no_separation():
     assert np.isnan(adjust(np.array(0.3), np.array(0.1), np.array(0.1)))
 
 
-def test_bootstrap_resamples_keep_each_set_size():
+def test_median_sweep_is_the_median_of_acc_over_well_separated_thresholds():
+    q, tpr, fpr = np.array([1.0, 0.5, 0.4, 0.3]), np.array([1.0, 0.9, 0.6, 0.2]), np.array([1.0, 0.2, 0.1, 0.1])
+    # thresholds 1 and 2 separate by >= 0.25: ACC (0.5 - 0.2) / 0.7 and (0.4 - 0.1) / 0.5; threshold 3 does not
+    assert median_sweep(q, tpr, fpr) == pytest.approx((0.3 / 0.7 + 0.6) / 2)
+    assert np.isnan(median_sweep(q, np.full(4, 0.3), np.full(4, 0.2)))
+
+
+def crossfit(pred, true, target, folds: int = 1) -> CrossFit:
+    """The same calibration rows for every fold model (K copies), the same target prediction in every column."""
+    n = len(pred)
+    return CrossFit.from_rows(
+        np.tile(np.arange(n), folds), np.repeat(np.arange(folds), n), np.tile(pred, folds), np.tile(true, folds),
+        np.repeat(np.asarray(target)[:, None], folds, axis=1),
+    )  # fmt: skip
+
+
+def test_one_fold_model_is_the_single_calibration_and_identical_folds_change_nothing():
     rng = np.random.default_rng(4)
-    pred, true = crafted(500, 0.1, rng)
-    copies = resample(bin_counts(pred[:200], true[:200], pred[200:], 0.4), 50, rng)
-    assert np.all(copies.mergers.sum(axis=1) + copies.others.sum(axis=1) == 200)
-    assert np.all(copies.target.sum(axis=1) == 300)
+    pred, true = crafted(800, 0.1, rng)
+    target, _ = crafted(500, 0.2, rng)
+    single = estimate_all(bin_counts(pred, true, target, 0.4), None)
+    for folds in (1, 3):
+        point, samples = estimates(crossfit(pred, true, target, folds), [0.4], None, 20, rng)[0.4]
+        for name, value in single.items():
+            assert point[name].shape == (1, folds) and point[name] == pytest.approx(float(value))
+        assert samples["pacc"].shape == (20, folds) and np.allclose(samples["pacc"], samples["pacc"][:, :1])
 
 
-def test_halves_and_targets_are_disjoint_and_stratified():
+def test_bootstrap_moves_a_galaxys_rows_together_and_keeps_set_sizes():
     rng = np.random.default_rng(5)
-    is_merger = rng.random(1000) < 0.1
-    calibration, mergers, others = split_halves(is_merger, rng)
+    weights = bootstrap_weights(300, 50, rng, members=np.arange(100, 300))
+    assert np.all(weights.sum(axis=1) == 200) and not weights[:, :100].any()
+    cf = CrossFit.from_rows([7, 7, 9, 9, 11], [0, 1, 0, 1, 0], [0.1, 0.2, 0.5, 0.6, 0.3], [0.0, 0.0, 0.6, 0.6, 0.1],
+                            np.array([[0.1, 0.2]]))  # fmt: skip
+    assert list(cf.ids) == [7, 9, 11] and list(cf.pool()) == [0, 1]  # 7 and 9: every fold model predicts them
+    with pytest.raises(ValueError, match="two calibration rows"):
+        CrossFit.from_rows([7, 7], [0, 0], [0.1, 0.2], [0.0, 0.0], np.array([[0.1]]))
+
+
+def test_p_merger_is_the_mean_over_fold_models_of_their_own_calibrated_probability():
+    rng = np.random.default_rng(6)
+    pred, true = crafted(1000, 0.1, rng)
+    rows = CrossFit.from_rows(np.r_[np.arange(500), np.arange(500, 1000)], np.repeat([0, 1], 500), pred, true,
+                              np.array([[0.1, 0.6], [0.5, 0.5]]))  # fmt: skip
+    curves = calibration_curves(rows, 0.4)
+    for k, half in enumerate((slice(0, 500), slice(500, 1000))):
+        bins, merger = prediction_bins(pred[half]), true[half] >= 0.4
+        by_hand = merger_probability(
+            np.bincount(bins[merger], minlength=N_BINS), np.bincount(bins[~merger], minlength=N_BINS)
+        )
+        assert curves[k] == pytest.approx(by_hand)
+    expected = (curves[0][prediction_bins(0.1)] + curves[1][prediction_bins(0.6)]) / 2
+    assert p_merger(curves, rows.target)[0] == pytest.approx(expected)
+
+
+def test_bayesian_quantifier_recovers_a_known_fraction():
+    rng = np.random.default_rng(7)
+    mergers, others = np.array([1, 2, 5, 20, 40] * 4), np.array([200, 100, 30, 5, 1] * 4)
+    target = np.round(0.3 * 4 * mergers + 0.7 * 1 * others * 336 / 336).astype(int)  # 30 % mergers, others x 0.7
+    draws = posterior_fraction(mergers.astype(float), others.astype(float), target, rng)
+    share = 0.3 * 4 * mergers.sum() / target.sum()
+    assert np.percentile(draws, 2.5) < share < np.percentile(draws, 97.5)
+
+
+def test_halves_are_stratified_and_targets_are_drawn_with_replacement_without_truncation():
+    rng = np.random.default_rng(5)
+    is_merger = rng.random(1000) < 0.05
+    calibration, mergers, others = split_halves(np.arange(1000), is_merger, rng)
     assert abs(is_merger[calibration].sum() - len(mergers)) <= 1 and is_merger[mergers].all()
-    size = target_size(len(mergers), len(others), np.array([0.025, 0.1, 0.4]))
-    target = draw_target(mergers, others, size, 0.4, rng)
-    assert len(target) == size == len(np.unique(target)) and not np.intersect1d(target, calibration).size
+    assert not np.intersect1d(calibration, np.r_[mergers, others]).size
+    counts = [is_merger[draw_target(mergers, others, 1000, 0.2, rng)].sum() for _ in range(400)]
+    assert np.mean(counts) == pytest.approx(200, abs=3 * np.sqrt(160 / 400))  # 200 mergers from about 25: no cap
+    assert max(counts) > 5 * len(mergers)
 
 
-@pytest.fixture(scope="module")
-def known_answer():
-    """The known-answer test on 4000 crafted labelled galaxies, 200 repeats per factor."""
-    pred, true = crafted(4000, 0.1, np.random.default_rng(6))
-    return coverage_test(pred, true, 0.4, None, Coverage((0.25, 1.0, 4.0), 200, 100, 7), 0.68)
-
-
-@pytest.mark.parametrize("name", ["pacc", "acc"])
-def test_adjusted_estimators_recover_the_truth_and_cover_68_percent(known_answer, name):
-    for factor in known_answer["factors"]:
-        found = factor["estimators"][name]
-        assert found["valid_repeats"] == 200
-        assert abs(found["median_bias"]) < found["median_half_width"] / 2  # far inside its own 68 % interval
-        assert abs(found["bias"]) < found["median_half_width"] / 2  # with 4000 galaxies the mean too
-        assert found["mean_interval"][0] < factor["true_fraction"] < found["mean_interval"][1]
-        assert 0.55 <= found["coverage"] <= 0.80
-    assert known_answer["passes"][name]
-
-
-def test_count_matching_and_unadjusted_estimators_fail_away_from_the_calibration_fraction(known_answer):
-    low, _, high = known_answer["factors"]
-    for factor in (low, high):
-        matching = factor["estimators"]["count_matching"]
-        assert abs(matching["bias"]) > 5 * matching["bias_error"]  # pulled towards the calibration fraction
-    assert low["estimators"]["count_matching"]["bias"] > 0 > high["estimators"]["count_matching"]["bias"]
-    assert not any(known_answer["passes"][name] for name in ("count_matching", "cc", "mean_vote"))
+def test_the_diagnostic_flags_a_biased_estimator_that_the_old_rule_passed():
+    """-2 pp at 4x with sigma 3 pp at the real target size; the old rule allowed half a 54-galaxy half-width."""
+    rng, truth, sigma = np.random.default_rng(8), 0.147, 0.03
+    estimate = truth - 0.02 + sigma * rng.standard_normal(400)
+    runs = np.column_stack([estimate, estimate - sigma, estimate + sigma])
+    found = summarise(runs, truth, 0.68)
+    old_half_width = 0.09  # typical 68 % half-interval of a 54-galaxy target at 4x
+    assert abs(found["median_bias"]) <= old_half_width / 2  # the old rule: passes
+    assert found["bias_in_sigma"] == pytest.approx(-0.67, abs=0.1) and not found["passes"]
+    assert found["truth_above"] > found["truth_below"]  # intervals lie low: the truth falls above them more often
 
 
 def test_a_clipped_unbiased_estimator_passes_on_its_median_not_its_mean():
-    """Estimates N(truth, 0.03) clipped at 0 with truth 0.003: the mean is pulled up by a third of the noise, the
-    median stays at the truth, and intervals of +/- 1 sigma (clipped too) cover at least 68 %."""
     rng, truth, sigma = np.random.default_rng(8), 0.003, 0.03
     estimate = np.clip(truth + sigma * rng.standard_normal(4000), 0, 1)
     runs = np.column_stack([estimate, np.clip(estimate - sigma, 0, 1), estimate + sigma])
     found = summarise(runs, truth, 0.68)
-    assert found["bias"] > found["median_half_width"] / 2
-    assert abs(found["median_bias"]) < 0.002 and found["coverage"] > 0.68
-    assert found["passes"]
+    assert found["bias"] > 0.25 * found["sigma"] and abs(found["median_bias"]) < 0.002
+    assert found["coverage"] > 0.68 and found["passes"]
 
 
-def test_known_answer_test_is_skipped_without_enough_mergers():
-    result = coverage_test(np.full(50, 0.1), np.full(50, 0.05), 0.4, None, SETTINGS.coverage, 0.68)
-    assert "skipped" in result and "0 true mergers" in result["skipped"]
+@pytest.fixture(scope="module")
+def known_answer():
+    """The diagnostic on 3000 crafted labelled galaxies at the lab's target size (1197); 400 repeats measure a
+    coverage to +/- 0.023, so that 0.63 - 0.73 is a real test (the slowest test here, about 40 s)."""
+    pred, true = crafted(3000, 0.1, np.random.default_rng(6))
+    settings = Coverage((0.25, 0.5, 1.0, 2.0, 4.0), None, 400, 200, 7)
+    return diagnostic(crossfit(pred, true, pred[:10]), 0.4, None, settings, 0.68, 1197)
+
+
+def test_pacc_covers_68_percent_at_every_factor_at_the_real_target_size(known_answer):
+    assert known_answer["target_size"] == 1197
+    for factor in known_answer["factors"]:
+        found = factor["estimators"]["pacc"]
+        assert found["valid_repeats"] == 400 and 0.63 <= found["coverage"] <= 0.73
+        assert abs(found["bias_in_sigma"]) < 0.25
+        assert found["truth_below"] + found["truth_above"] == pytest.approx(1 - found["coverage"])
+    assert known_answer["passes"]["pacc"] and not known_answer["passes"]["mean_vote"]
+
+
+def test_the_diagnostic_is_skipped_without_enough_mergers():
+    found = diagnostic(crossfit(np.full(50, 0.1), np.full(50, 0.05), np.full(3, 0.1)), 0.4, None,
+                       SETTINGS.coverage, 0.68, 100)  # fmt: skip
+    assert "skipped" in found and "0 true mergers" in found["skipped"]
+
+
+def test_wilson_interval_at_zero_and_at_a_known_value():
+    assert wilson_interval(0, 100, 0.68)[0] == 0.0 and 0 < wilson_interval(0, 100, 0.68)[1] < 0.02
+    low, high = wilson_interval(128, 3454, 0.68)  # the lab's labelled fraction, 3.71 % +/- 0.32 %
+    assert (low, high) == pytest.approx((0.0371 - 0.0032, 0.0371 + 0.0032), abs=2e-4)
 
 
 def test_illustris_rate_against_the_closed_form_mass_ratio_integral():
@@ -159,18 +239,20 @@ def test_illustris_rate_against_the_closed_form_mass_ratio_integral():
         b = p.beta0 + p.gamma * np.log10(mass / 1e10)
         mass_term = (mass / 1e10) ** p.alpha0 * (1 + (mass / 2e11) ** p.delta0)
         by_hand = 10**p.log10_a0_gyr * mass_term * (1 - 4 ** -(b + 1)) / (b + 1)
-        assert major_merger_rate(mass, 0.0, p) == pytest.approx(by_hand, rel=1e-8)
-    assert major_merger_rate(1e10, 0.0, p) == pytest.approx(0.01, rel=0.2)
-    assert major_merger_rate(1e11, 0.0, p) == pytest.approx(0.025, rel=0.2)
+        assert major_merger_rate(mass, 0.0, p, 0.25) == pytest.approx(by_hand, rel=1e-8)
+    assert major_merger_rate(1e10, 0.0, p, 0.25) == pytest.approx(0.01, rel=0.2)
+    assert major_merger_rate(1e11, 0.0, p, 0.25) == pytest.approx(0.025, rel=0.2)
+    assert major_merger_rate(1e10, 0.0, p, 0.1) == pytest.approx(0.025, rel=0.2)  # mu >= 1/10: 0.025 - 0.06
+    assert major_merger_rate(1e11, 0.0, p, 0.1) == pytest.approx(0.06, rel=0.2)
 
 
 def test_illustris_sample_average_is_the_mean_over_log_mass_and_redshift():
     p = SETTINGS.theory
     log_mass, z = np.meshgrid(np.linspace(10, 11, 41), np.linspace(0.05, 0.1, 11))
-    grid = np.vectorize(lambda m, zz: major_merger_rate(10**m, zz, p))(log_mass, z)
+    grid = np.vectorize(lambda m, zz: major_merger_rate(10**m, zz, p, 0.25))(log_mass, z)
     averaged = np.trapezoid(np.trapezoid(grid, z[:, 0], axis=0), log_mass[0]) / (1.0 * 0.05)
-    assert sample_average_rate(p) == pytest.approx(averaged, rel=1e-3)
-    expectation = illustris_expectation(p)
+    assert sample_average_rate(p, 0.25) == pytest.approx(averaged, rel=1e-3)
+    expectation = illustris_expectation(p, 0.25)
     assert expectation["band"][0] < expectation["sample_average"] < expectation["band"][1]
 
 
@@ -181,21 +263,17 @@ def test_kitzbichler_white_timescale_for_patton_atfield_pairs():
     assert pair_timescale_gyr(25.0, 3e11, True, pairs) == pytest.approx(1.1 * 10**-0.3)
 
 
-def test_rate_is_fraction_over_timescale_with_the_timescale_range_as_a_systematic():
+def test_rate_is_fraction_over_timescale_with_the_timescale_range_as_a_second_term():
     assert rate_per_gyr(0.02, 0.2) == pytest.approx(0.1)
     with pytest.raises(ValueError, match="positive"):
         rate_per_gyr(0.02, 0.0)
-    budget = {"fraction": 0.03, "stat_low": 0.003, "stat_high": 0.006, "sys_definition": 0.0, "sys_model": 0.0,
-              "sys_calibration_bias": 0.0}  # fmt: skip
-    rate = adopted_rate(budget, SETTINGS.observability["morphological"])
+    rate = adopted_rate(0.03, (0.027, 0.036), SETTINGS.observability["morphological"])
     assert rate["rate_gyr"] == pytest.approx(0.1)  # 3 % over 0.3 Gyr
     assert (rate["stat_low"], rate["stat_high"]) == pytest.approx((0.01, 0.02))
     assert (rate["sys_timescale_low"], rate["sys_timescale_high"]) == pytest.approx((0.1 - 0.075, 0.15 - 0.1))
-
-
-def test_total_interval_adds_statistics_and_systematics_in_quadrature():
-    assert total_interval(0.1, 0.03, 0.04, [0.04, 0.0]) == pytest.approx([0.05, 0.1 + np.sqrt(0.0032)])
-    assert total_interval(0.01, 0.03, 0.04, [0.04])[0] == 0.0
+    pairs = adopted_rate(0.03, (0.0, 0.06), SETTINGS.observability["close_pairs"])
+    assert pairs["rate_gyr"] == pytest.approx(0.03 / 1.35) and pairs["interval_68"][0] == 0.0
+    assert "Darg et al. 2010a" in pairs["timescale_why"]
 
 
 def test_physical_scale_against_the_angular_diameter_distance_integral():
@@ -214,7 +292,7 @@ def test_literature_keeps_each_quantity_and_its_own_timescale():
     entries = {e.name: e for e in SETTINGS.literature}
     assert value_used(entries["Darg2010"]) == pytest.approx((0.015, 0.045))  # 1 - 3 % x C = 1.5
     found = {e["name"]: e for e in compare_literature(SETTINGS, [0.01, 0.02], [0.03, 0.09])}
-    assert found["Darg2010"]["rate_gyr"] == pytest.approx([0.015 / 0.4, 0.045 / 0.2])
+    assert found["Darg2010"]["rate_gyr"] == pytest.approx([0.015 / 1.8, 0.045 / 0.9])  # GZ pairs: pair timescale
     assert found["PattonAtfield2008"]["rate_gyr"] == pytest.approx([0.02 / 0.88, 0.02 / 0.88])
     assert found["Casteels2014"]["fraction_verdict"].startswith("tie")
     assert found["Casteels2014 volume rate"]["rate_gyr"] is None  # no number density given
@@ -225,3 +303,5 @@ def test_literature_keeps_each_quantity_and_its_own_timescale():
 def test_verdicts_call_overlapping_intervals_a_tie():
     assert compare([0.1, 0.3], [0.25, 0.5]).startswith("tie")
     assert compare([0.4, 0.6], [0.05, 0.15]) == "ours is 5x higher, beyond both spreads"
+    assert compare([0.0, 0.0], [0.05, 0.15]).startswith("ours is 0")
+    assert compare([float("nan"), float("nan")], [0.05, 0.15]) == "not compared: our interval is undefined"

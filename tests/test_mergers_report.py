@@ -1,27 +1,32 @@
-"""The merger analysis end to end on crafted galaxies: the result dict, its error budget, the fallback, the figures,
-the Markdown report (with and without a filled-in Lotz et al. 2011 value) and the workflow script."""
+"""The merger analysis end to end on crafted galaxies: the typed result, reports for every kind of target set
+(0 %, 0.5 %, 1 %, 100 % mergers, one galaxy), the warning of a failed diagnostic, the figures, the HTML section,
+and the workflow scripts (the adapter and the merger report)."""
 
 import copy
+import dataclasses
 import json
-import logging
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection
 
+from gzmorph import html_report as hr
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN
-from gzmorph.mergers import GalleryImages, MergerSettings, analyse, draw_figures, highest_predicted, render_markdown
-from gzmorph.mergers.analysis import choose_estimator
-from gzmorph.mergers.uncertainty import total_interval
+from gzmorph.mergers.analysis import analyse, diagnostic_warning
+from gzmorph.mergers.figures import GalleryImages, draw_figures, highest
+from gzmorph.mergers.report import render_markdown
+from gzmorph.mergers.result import MergerResult
+from gzmorph.mergers.settings import MergerSettings
 from gzmorph.shards import ShardWriter
 from tests.scripts import config_overlay, run_script
-from tests.test_mergers import CONFIG, crafted
+from tests.test_mergers import CONFIG, crafted, crossfit
 
 FAST = {
     **CONFIG,
     "bootstrap": {"resamples": 200, "confidence": 0.68, "seed": 1},
-    "coverage": {"factors": [0.25, 1.0, 4.0], "repeats": 20, "resamples": 50, "seed": 2},
+    "coverage": {"factors": [0.25, 1.0, 4.0], "target_size": 300, "repeats": 20, "resamples": 50, "seed": 2},
 }
 
 
@@ -31,119 +36,138 @@ def settings(**changes) -> MergerSettings:
 
 @pytest.fixture(scope="module")
 def data() -> dict:
-    """Calibration galaxies with 10 % from the merger component; a target with 20 %; a second model."""
+    """Calibration galaxies with 10 % from the merger component; a target with 20 %."""
     rng = np.random.default_rng(11)
-    calib_pred, calib_true = crafted(1200, 0.1, rng)
-    target_pred, target_true = crafted(3000, 0.2, rng)
-    other_model = (np.clip(1.15 * calib_pred, 0, 1), np.clip(1.15 * target_pred, 0, 1))
-    return {"calib": (calib_pred, calib_true), "target": (target_pred, target_true), "other": other_model}
+    return {"calib": crafted(1200, 0.1, rng), "target": crafted(3000, 0.2, rng)}
 
 
 @pytest.fixture(scope="module")
-def result(data) -> dict:
-    return analyse(data["target"][0], *data["calib"], settings(), {"cnn": data["other"]}, (212, 48))
+def result(data) -> MergerResult:
+    (pred, true), target = data["calib"], data["target"][0]
+    return analyse(crossfit(pred, true, target), true, settings(), (212, 48))
 
 
-@pytest.fixture(scope="module")
-def lotz_filled() -> MergerSettings:
-    """The shipped config with the Lotz et al. 2011 rate filled in (a made-up 0.05 +/- 0.02 Gyr^-1)."""
-    literature = copy.deepcopy(FAST["literature"])
-    entry = next(e for e in literature if e["name"] == "Lotz2011")
-    entry.update(value=0.05, uncertainty=0.02, verified=True)
-    return settings(literature=literature)
-
-
-def test_result_is_json_ready_with_the_full_error_budget(result, data):
-    json.dumps(result)
-    b = result["adopted_fraction"]
-    assert result["adopted"] == b["estimator"] == "pacc" and result["adopted_because"] is None
-    assert result["n_test"] == 3000 and result["n_calibration"] == 1200
-    assert result["n_calibration_true_mergers"] == int(np.sum(data["calib"][1] >= 0.4))
-    assert set(result["estimators"]) == {"cc", "acc", "pacc", "mean_vote"}
-    assert b["sys_calibration_bias"] == 0  # counted only for the unadjusted mean vote
-    assert b["interval_68"] == pytest.approx(
-        total_interval(b["fraction"], b["stat_low"], b["stat_high"], [b["sys_definition"], b["sys_model"]])
-    )
-    assert set(b["definition_values"]) == {"0.3", "0.4", "0.5"} and set(b["model_values"]) == {"adopted model", "cnn"}
+def test_result_round_trips_through_json_and_holds_every_row(result, data):
+    assert MergerResult.from_json(json.loads(json.dumps(result.to_json()))) == result
+    assert result.estimator == result.fraction.name == "pacc"
+    assert {e.name for e in result.cross_checks} == {"acc", "mean_vote", "cc", "bayes"}
+    assert result.counts["n_target"] == 3000 and result.counts["n_calibration_galaxies"] == 1200
     truth = np.mean(data["target"][1] >= 0.4)  # twice the calibration merger share, near-mergers included
-    assert b["interval_68"][0] < truth < b["interval_68"][1]
-    assert result["estimators"]["cc"]["fraction"] > truth + 0.02  # the unadjusted count is biased high
+    low, high = result.fraction.interval
+    assert low < truth < high
+    checks = {e.name: e for e in result.cross_checks}
+    assert checks["cc"].fraction > truth + 0.02  # the unadjusted count is biased high
+    assert checks["bayes"].interval[0] < truth < checks["bayes"].interval[1]
+    assert [d.threshold for d in result.definitions] == [0.3, 0.4, 0.5]
+    fractions = [d.estimate.fraction for d in result.definitions]
+    assert fractions == sorted(fractions, reverse=True)  # a stricter definition is a smaller quantity
+    assert result.definitions[1].estimate == result.fraction  # the adopted definition is the quoted row
+    assert result.iid["fraction"] == pytest.approx(np.mean(data["calib"][1] >= 0.4))
+    assert result.fold_estimates == (pytest.approx(result.fraction.fraction),)
+    assert [i["mass_ratio_min"] for i in result.illustris] == [0.25, 0.1]
+    assert result.diagnostic["target_size"] == 300 and result.diagnostic_passes is not None
 
 
-def test_model_systematic_is_half_the_difference_between_two_models(result, data):
-    alone = analyse(data["target"][0], *data["calib"], settings())
-    assert alone["adopted_fraction"]["sys_model"] == 0.0  # one model: no model systematic
-    main_model = {"main": (data["calib"][0], data["target"][0])}
-    other = analyse(data["other"][1], data["other"][0], data["calib"][1], settings(), main_model)
-    difference = abs(result["adopted_fraction"]["fraction"] - other["adopted_fraction"]["fraction"])
-    assert result["adopted_fraction"]["sys_model"] == pytest.approx(difference / 2)
-    assert other["adopted_fraction"]["sys_model"] == pytest.approx(difference / 2)
+def target_set(share: float, n: int, rng) -> np.ndarray:
+    """n target predictions: a ``share`` of true mergers and the rest non-mergers, each class as in the calibration
+    galaxies (prior shift)."""
+    pred, true = crafted(20 * n + 20000, 0.1, rng)
+    merger = true >= 0.4
+    k = int(round(share * n))
+    return np.r_[rng.choice(pred[merger], k), rng.choice(pred[~merger], n - k)]
 
 
-def test_too_few_calibration_mergers_fall_back_to_the_mean_vote(data, caplog):
-    n_mergers = int(np.sum(data["calib"][1] >= 0.4))
-    with caplog.at_level(logging.WARNING):
-        found = analyse(data["target"][0], *data["calib"], settings(min_calibration_mergers=n_mergers + 1))
-    assert found["adopted"] == "mean_vote" and f"hold {n_mergers} true mergers" in found["adopted_because"]
-    assert found["adopted_fraction"]["fraction"] == pytest.approx(np.mean(data["target"][0]))
-    calib_pred, calib_true = data["calib"]
-    bias = abs(np.mean(calib_pred) - np.mean(calib_true >= 0.4))  # the mean vote's bias, not corrected: counted
-    assert bias > 0.005 and found["adopted_fraction"]["sys_calibration_bias"] == pytest.approx(bias)
-    low, high = found["adopted_fraction"]["interval_68"]
-    assert high - low >= 2 * bias
-    assert any("mean predicted vote is adopted" in r.message for r in caplog.records)
-    assert "Fallback" in render_markdown(found)
+@pytest.mark.parametrize(("share", "n"), [(0.0, 1000), (0.005, 1000), (0.01, 1000), (1.0, 200), (0.0, 1)])
+def test_every_target_set_gets_a_report_figures_and_a_page(data, share, n):
+    rng = np.random.default_rng(12)
+    pred, true = data["calib"]
+    found = analyse(crossfit(pred, true, target_set(share, n, rng)), true, settings())
+    low, high = found.fraction.interval
+    assert 0.0 <= low <= found.fraction.fraction <= high <= 1.0
+    text = render_markdown(found)
+    figures = draw_figures(found, crossfit(pred, true, target_set(share, n, rng)), settings())
+    assert set(figures) == {"calibration", "threshold_sweep", "rate_comparison", "coverage"}
+    for figure in figures.values():
+        figure.canvas.draw()  # the rate figure crashed here on a fraction at 0 ('xerr' must not be negative)
+        plt.close(figure)
+    page = hr.mergers_html(found.to_json())
+    assert "Known-answer diagnostic" in page and page.count("<h3>Estimates</h3>") == 1
+    if share == 0.0 and n > 1:
+        assert found.fraction.fraction < 0.005 and "The interval reaches 0" in text
+    if n == 1:
+        assert "Only 1 target galaxy" in text
+    if share == 1.0:
+        assert high > 0.8 and found.fraction.fraction > 0.7
 
 
-def test_figures_show_every_calibration_galaxy_and_the_gallery(result, data):
-    calib_pred, calib_true = data["calib"]
+def test_a_model_that_does_not_separate_mergers_gets_a_plain_sentence_not_a_number(data):
+    rng = np.random.default_rng(13)
+    pred, true = np.full(300, 0.1), np.r_[np.full(3, 0.6), np.full(297, 0.05)]  # one prediction for all: no separation
+    cf = crossfit(pred, true, rng.uniform(0, 0.3, 100))
+    found = analyse(cf, true, settings())
+    text = render_markdown(found)
+    for figure in draw_figures(found, cf, settings()).values():
+        figure.canvas.draw()
+        plt.close(figure)
+    assert "PACC is undefined here" in hr.mergers_html(found.to_json())
+    assert np.isnan(found.fraction.fraction) and "PACC is undefined here" in text and "Merger fraction n/a" in text
+    assert "The interval reaches" not in text
+
+
+def test_a_failed_diagnostic_is_said_at_the_top_in_plain_words(result):
+    warning = diagnostic_warning(False, "pacc")
+    failed = dataclasses.replace(result, diagnostic={**result.diagnostic, "warning": warning}, diagnostic_passes=False)
+    text = render_markdown(failed)
+    assert text.splitlines()[2] == f"**WARNING: {warning}**" and "FAILED for pacc" in warning
+    assert hr.mergers_html(failed.to_json()).startswith('<p class="note"><strong>WARNING: The known-answer')
+    assert failed.fraction == result.fraction  # quoted whatever the diagnostic says
+    assert diagnostic_warning(True, "pacc") is None and "could not run" in diagnostic_warning(None, "pacc")
+
+
+def test_figures_show_every_calibration_galaxy_and_the_p_merger_gallery(result, data):
+    (calib_pred, calib_true), target = data["calib"], data["target"][0]
     rng = np.random.default_rng(0)
-    top = highest_predicted(calib_pred, 6)
+    top = highest(calib_pred, 6)
     images = rng.integers(0, 256, (6, 16, 16, 3), dtype=np.uint8)
-    target = GalleryImages(images, np.arange(6), np.sort(data["target"][0])[::-1][:6])
-    calibration = GalleryImages(images, top, calib_pred[top], calib_true[top])
-    figures = draw_figures(result, data["target"][0], calib_pred, calib_true, settings(), target, calibration)
+    candidates = GalleryImages(images, np.arange(6), np.linspace(0.9, 0.4, 6), "p_merger")
+    calibration = GalleryImages(images, top, calib_pred[top], "predicted", calib_true[top])
+    figures = draw_figures(result, crossfit(calib_pred, calib_true, target), settings(), candidates, calibration)
     assert set(figures) == {"calibration", "threshold_sweep", "rate_comparison", "coverage", "gallery"}
     scatter = figures["calibration"].axes[0]
     assert sum(len(c.get_offsets()) for c in scatter.collections if isinstance(c, PathCollection)) == len(calib_pred)
-    threshold = result["classification"]["threshold"]
+    threshold = result.classification["threshold"]
     true_positives = int(np.sum((calib_pred >= threshold) & (calib_true >= 0.4)))
     assert f"TP = {true_positives}" in [t.get_text() for t in scatter.texts]
-    gallery = figures["gallery"]
-    assert "highest predicted" in gallery._suptitle.get_text().lower()
-    labels = [ax.get_xlabel() for sub in gallery.subfigs for ax in sub.axes]
+    labels = [ax.get_xlabel() for sub in figures["gallery"].subfigs for ax in sub.axes]
+    assert "p_merger 0.90" in labels
     assert f"predicted {calib_pred[top[0]]:.2f}\nvolunteer {calib_true[top[0]]:.2f}" in labels
-    sweep = figures["threshold_sweep"].axes[0]
-    assert sweep.get_legend().get_window_extent().x0 > sweep.get_window_extent().x1  # legend off the data
-    low, high = sweep.get_ylim()
-    assert low < result["adopted_fraction"]["fraction"] < high
+    rates = figures["rate_comparison"].axes[1]
+    assert rates.get_xlim() == pytest.approx((0.2, 2.0)) and rates.get_xlabel().startswith("observability")
 
 
-def test_report_has_every_section_and_says_lotz_is_missing(result):
+def test_report_has_every_table_once_and_says_lotz_is_missing(result):
     text = render_markdown(result, {"calibration": "../figures/calibration.png"}, {"target": "t.parquet"})
-    headings = ["Result", "Estimators", "Known-answer test", "Illustris expectation", "Literature", "Corrections"]
-    for heading in [*headings, "Physical scale of the images"]:
-        assert f"## {heading}" in text
+    headings = ("Estimates", "Merger definitions", "Known-answer diagnostic", "Merger rate per galaxy",
+                "Literature, each value in its own units", "Corrections", "Physical scale of the images")  # fmt: skip
+    for heading in headings:
+        assert text.count(f"## {heading}") == 1
     for entry in CONFIG["literature"]:
         assert entry["citation"] in text
-    for correction in CONFIG["corrections"]:
-        assert correction["name"] in text
-    assert "Lotz2011 is not filled in" in text and "![calibration](../figures/calibration.png)" in text
-    assert f"{100 * result['adopted_fraction']['fraction']:.2f} %" in text
+    assert "not filled in" in text and "![calibration](../figures/calibration.png)" in text
+    assert "Like with like" in text and "labelled fraction" in text and "Kitzbichler & White 2008" in text
+    low, high = result.fraction.interval
+    assert f"{100 * result.fraction.fraction:.2f} % (68 % interval {100 * low:.2f} % – {100 * high:.2f} %)" in text
 
 
-def test_a_filled_in_lotz_rate_is_compared_in_gyr_and_as_our_fraction(data, lotz_filled):
-    found = analyse(data["target"][0], *data["calib"], lotz_filled)
-    lotz = next(e for e in found["literature"] if e["name"] == "Lotz2011")
+def test_a_filled_in_lotz_rate_is_compared_in_gyr(data):
+    literature = copy.deepcopy(FAST["literature"])
+    next(e for e in literature if e["name"] == "Lotz2011").update(value=0.05, uncertainty=0.02, verified=True)
+    pred, true = data["calib"]
+    found = analyse(crossfit(pred, true, data["target"][0][:500]), true, settings(literature=literature))
+    lotz = next(e for e in found.literature if e["name"] == "Lotz2011")
     assert lotz["rate_gyr"] == pytest.approx([0.03, 0.07])  # 0.05 +/- 0.02 per galaxy per Gyr, as published
-    assert lotz["fraction_with_our_timescale"] == pytest.approx([0.03 * 0.2, 0.07 * 0.4])
-    text = render_markdown(found)
-    line = next(line for line in text.splitlines() if line.startswith("- Lotz2011: R = 0.03 - 0.07 Gyr^-1"))
-    assert "stat" in line and "sys" in line and "0.60 % - 2.80 %" in line
-    rates = draw_figures(found, data["target"][0], *data["calib"], lotz_filled)["rate_comparison"]
-    fractions_panel, rates_panel = rates.axes[:2]
-    drawn = [list(line.get_xdata()) for ax in (fractions_panel, rates_panel) for line in ax.get_lines()]
-    assert pytest.approx([0.03, 0.07]) in drawn and pytest.approx([0.006, 0.028]) in drawn
+    row = next(line for line in render_markdown(found).splitlines() if "Lotz et al. 2011" in line)
+    assert "0.03 – 0.07" in row
 
 
 def _predictions(ids: np.ndarray, merger: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
@@ -165,7 +189,7 @@ def _shards(path, ids: np.ndarray, rng: np.random.Generator, merger: np.ndarray 
     (path / "summary.json").write_text(json.dumps({"crop_px": 212, "size": 48}))
 
 
-def test_merger_report_script_writes_numbers_figures_and_report(tmp_path, data):
+def test_adapter_and_merger_report_scripts_write_the_contract_tables_and_every_output(tmp_path, data):
     rng = np.random.default_rng(7)
     (calib_pred, calib_true), target = data["calib"], data["target"][0][:400]
     test_ids, calib_ids = np.arange(1000, 1400, dtype=np.uint64), np.arange(5000, 6200, dtype=np.uint64)
@@ -173,17 +197,25 @@ def test_merger_report_script_writes_numbers_figures_and_report(tmp_path, data):
     _shards(tmp_path / "train", calib_ids, rng, calib_true)
     _predictions(test_ids, target, rng).to_parquet(tmp_path / "test.parquet")
     _predictions(calib_ids, calib_pred, rng).to_parquet(tmp_path / "calibration.parquet")
-    (tmp_path / "variants").mkdir()
-    _predictions(test_ids, 0.9 * target, rng).to_parquet(tmp_path / "variants/cnn.parquet")
-    _predictions(calib_ids, 0.9 * calib_pred, rng).to_parquet(tmp_path / "cnn_single_view.parquet")
+    contract = {
+        "calibration-table": tmp_path / "merger_calibration.parquet",
+        "target-catalogue": tmp_path / "t.parquet",
+    }
+    adapter_inputs = {"calibration": tmp_path / "calibration.parquet", "test-catalogue": tmp_path / "test.parquet",
+                      "train-index": tmp_path / "train/index.parquet"}  # fmt: skip
+    run_script("merger_inputs.py", *[a for k, v in {**adapter_inputs, **contract}.items() for a in (f"--{k}", str(v))])
+    rows = pd.read_parquet(contract["calibration-table"])
+    assert list(rows.columns) == [ID_COLUMN, "fold_model", "role", "predicted", "true"]
+    assert rows[ID_COLUMN].dtype == np.uint64 and set(rows["role"]) == {"test"} and set(rows["fold_model"]) == {0}
+    assert rows["true"].to_numpy() == pytest.approx(calib_true)
+    catalogue = pd.read_parquet(contract["target-catalogue"])
+    assert catalogue[f"{MERGER_COLUMN}_fold0"].to_numpy() == pytest.approx(catalogue[MERGER_COLUMN].to_numpy())
     names = ("calibration", "gallery", "threshold_sweep", "rate_comparison", "coverage")
     figures = {f"{k}-figure": tmp_path / f"figures/{k}.png" for k in names}
-    out = {"report": tmp_path / "report/merger_fraction.md", "numbers": tmp_path / "tables/merger.json", **figures}
+    out = {"report": tmp_path / "report/merger_fraction.md", "numbers": tmp_path / "tables/merger.json",
+           "p-merger": tmp_path / "p_merger.parquet", "curves": tmp_path / "curves.json", **figures}  # fmt: skip
     inputs = {
-        "test-catalogue": tmp_path / "test.parquet",
-        "calibration": tmp_path / "calibration.parquet",
-        "variant-calibration": tmp_path / "cnn_single_view.parquet",
-        "variant-targets": tmp_path / "variants/cnn.parquet",
+        **contract,
         "train-index": tmp_path / "train/index.parquet",
         "test-index": tmp_path / "test/index.parquet",
     }
@@ -193,21 +225,11 @@ def test_merger_report_script_writes_numbers_figures_and_report(tmp_path, data):
         "merger_report.py", *options, *config_overlay(tmp_path / "fast.yaml", {"mergers": {**fast, "gallery_size": 6}})
     )
     assert all(p.stat().st_size > 0 for p in out.values())
-    numbers = json.loads(out["numbers"].read_text())
-    assert numbers["n_test"] == 400 and numbers["n_calibration"] == 1200 and numbers["variants"] == ["cnn"]
-    assert numbers["adopted_fraction"]["sys_model"] > 0
+    result = MergerResult.read(out["numbers"])
+    assert result.counts["n_target"] == 400 and result.counts["n_calibration_galaxies"] == 1200
+    p_merger = pd.read_parquet(out["p-merger"])
+    assert list(p_merger.columns) == [ID_COLUMN, "p_merger"] and list(p_merger[ID_COLUMN]) == list(test_ids)
+    assert p_merger["p_merger"].between(0, 1).all()
+    curves = json.loads(out["curves"].read_text())
+    assert len(curves["bin_edges"]) == 101 and len(curves["curves"]) == 1 and curves["true_threshold"] == 0.4
     assert "](../figures/coverage.png)" in out["report"].read_text()
-
-
-@pytest.mark.parametrize(
-    ("passes", "adopted", "reason"),
-    [
-        ({"pacc": True, "acc": True}, "pacc", None),
-        ({"pacc": False, "acc": True}, "acc", "pacc (first in mergers.adopted) fails the known-answer test"),
-        ({"pacc": False, "acc": False}, "pacc", "no estimator of mergers.adopted (pacc, acc) passes"),
-    ],
-)
-def test_the_first_preferred_estimator_that_passes_the_known_answer_test_is_adopted(passes, adopted, reason):
-    chosen, because = choose_estimator(settings(adopted=["pacc", "acc"]), 30, {"passes": passes})
-    assert chosen == adopted and (because is None if reason is None else because.startswith(reason))
-    assert choose_estimator(settings(adopted=["pacc", "acc"]), 3, {"passes": passes})[0] == "mean_vote"

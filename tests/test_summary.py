@@ -4,7 +4,10 @@ import json
 
 import pandas as pd
 
+from gzmorph import formatting as fmt
+from gzmorph.mergers.tables import headline
 from gzmorph.summary import summary_lines
+from tests.test_html_report import MERGERS, RESULT
 
 
 def test_summary_names_the_numbers_that_exist(tmp_path):
@@ -17,10 +20,8 @@ def test_summary_names_the_numbers_that_exist(tmp_path):
     pd.DataFrame(rows, columns=["model", "tta_views", "rmse", "rmse_low68", "rmse_high68", "merger_auc"]).to_csv(
         results / "tables" / "test_rmse.csv", index=False
     )
-    merger = {"adopted": "pacc", "adopted_fraction": {"fraction": 0.0426, "interval_68": [0.031, 0.055]},
-              "rate": {"rate_gyr": 0.142, "interval_68": [0.09, 0.2]}}  # fmt: skip
-    (results / "tables" / "merger_fraction.json").write_text(json.dumps(merger))
+    (results / "tables" / "merger_fraction.json").write_text(json.dumps(MERGERS))
     text = "\n".join(summary_lines(results))
     assert "test RMSE 0.1654" in text and "8 view(s): 0.1001 (68% interval 0.0981-0.1021)" in text
-    assert "merger fraction (pacc): 4.26%, 68% interval 3.10-5.50%" in text and "0.142 Gyr^-1" in text
+    assert headline(RESULT)[0] in text and f"68 % interval {fmt.span(RESULT.fraction.interval)}" in text
     assert "HTML report" not in text  # not built in this run

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from gzmorph.labels import KAGGLE_HEADER
+from gzmorph.mergers.result import MergerResult
 from tests.conftest import REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -109,9 +110,11 @@ def test_catalogue_and_merger_report(finished_run):
     values = catalogue.iloc[:, 1:].to_numpy()
     assert np.isfinite(values).all() and values.min() >= 0 and values.max() <= 1
     config = yaml.safe_load((finished_run / "config.yaml").read_text())
-    numbers = json.loads((results / "tables" / "merger_fraction.json").read_text())
-    mean_vote = numbers["estimators"]["mean_vote"]["fraction"]
+    result = MergerResult.read(results / "tables" / "merger_fraction.json")
+    mean_vote = next(e for e in result.cross_checks if e.name == "mean_vote").fraction
     assert mean_vote == pytest.approx(catalogue["Class8.6"].mean(), rel=1e-5)
+    p_merger = pd.read_parquet(results / "predictions" / "p_merger.parquet")
+    assert len(p_merger) == 200 and p_merger["p_merger"].between(0, 1).all()
     text = (results / "report" / "merger_fraction.md").read_text()
     for entry in config["mergers"]["literature"]:
         assert entry["citation"] in text

@@ -1,8 +1,8 @@
-"""Figures that compare numbers: our fraction and rate against the literature and Illustris, and the coverage test.
+"""Figures that compare numbers: our fraction and rate against the literature and Illustris, and the diagnostic.
 
-Our values carry two bars: the thick one is the statistical 68 % interval, the thin one with caps the total
-(statistics and systematics in quadrature). Literature values are drawn in the panel of their own quantity, as the
-range they were published with (times their own correction); a value not filled in is named, not drawn.
+Our fraction carries its 68 % interval; a value or end at 0 is drawn at the axis' edge with an arrow. Literature
+fractions are drawn as published (times their own correction); the rate is drawn against T_obs, since which
+timescale fits a Galaxy Zoo merger vote is an assumption; literature rates sit at their own timescales.
 """
 
 from collections.abc import Mapping
@@ -16,8 +16,12 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
 
-NAMES = {"cc": "CC", "acc": "ACC", "pacc": "PACC", "mean_vote": "mean vote", "count_matching": "count matching"}
-COLOURS = {"cc": "C0", "acc": "C2", "pacc": "C3", "mean_vote": "C1", "count_matching": "C4"}
+from gzmorph.formatting import pct, rate, span  # noqa: E402
+from gzmorph.mergers.result import NAMES, MergerResult  # noqa: E402
+
+COLOURS = {"cc": "C0", "acc": "C2", "pacc": "C3", "mean_vote": "C1"}
+T_OBS_RANGE = (0.2, 2.0)  # Gyr: from automated indicators' timescales to close pairs'
+
 QUANTITY_LABELS = {
     "merger_fraction": "merger fraction",
     "companions_per_galaxy": "companions per galaxy",
@@ -25,13 +29,13 @@ QUANTITY_LABELS = {
 }
 
 
-def _ours(ax, y: float, value: float, stat: tuple[float, float], total: list[float], floor: float) -> None:
-    """Our value with its statistical bar and total whiskers; a limit at or below ``floor`` (the axis' left edge on
-    a log scale, where zero cannot be drawn) is drawn at the edge with an arrow saying it reaches further."""
-    stat, total = [max(v, floor) for v in stat], [max(v, floor) for v in total]
-    ax.plot(stat, [y, y], color="k", lw=6, solid_capstyle="butt")
-    ax.errorbar(value, y, xerr=[[value - total[0]], [total[1] - value]], fmt="D", color="k", ms=6, capsize=5, lw=1.2)
-    if total[0] <= floor:
+def _ours(ax, y: float, value: float, interval: tuple[float, float], floor: float) -> None:
+    """Our value with its 68 % interval; a value or end at or below ``floor`` (the axis' left edge on a log scale,
+    where zero cannot be drawn) is drawn at the edge with an arrow saying it reaches further."""
+    low, high = (max(v, floor) for v in interval)
+    shown = min(max(value, low), high)
+    ax.errorbar(shown, y, xerr=[[shown - low], [high - shown]], fmt="D", color="k", ms=6, capsize=5, lw=1.2)
+    if interval[0] <= floor:
         ax.annotate("to 0", (floor, y), xytext=(4, 8), textcoords="offset points", fontsize=7, va="bottom")
         ax.plot(floor, y, "<", color="k", ms=8, clip_on=False)
 
@@ -45,42 +49,25 @@ def _literature(ax, y: float, span: list[float] | None) -> None:
         ax.plot(span, [y, y], color="C1", lw=6, alpha=0.7, solid_capstyle="butt")
 
 
-def _fraction_rows(result: Mapping) -> list[tuple[str, list[float] | None]]:
+def _fraction_rows(result: MergerResult) -> list[tuple[str, list[float] | None]]:
     rows = []
-    for entry in result["literature"]:
-        quantity = entry["quantity"]
-        if quantity in ("merger_fraction", "companions_per_galaxy"):
-            rows.append((f"{entry['name']}, {entry['redshift']}\n({QUANTITY_LABELS[quantity]})", entry["value_used"]))
-        elif quantity == "merger_rate":
-            rows.append(
-                (
-                    f"{entry['name']}, {entry['redshift']}\n({QUANTITY_LABELS[quantity]})",
-                    entry["fraction_with_our_timescale"],
-                )
-            )
+    for entry in result.literature:
+        if entry["quantity"] in ("merger_fraction", "companions_per_galaxy"):
+            label = f"{entry['name']}, {entry['redshift']}\n({QUANTITY_LABELS[entry['quantity']]})"
+            rows.append((label, entry["value_used"]))
     return rows
 
 
-def _rate_rows(result: Mapping) -> list[tuple[str, list[float] | None]]:
-    rows = []
-    for entry in result["literature"]:
-        if entry["quantity"] == "volume_merger_rate" and entry["rate_gyr"] is None:
-            continue
-        via = {"merger_rate": "as published"}.get(entry["quantity"], "f / its own T")
-        rows.append((f"{entry['name']}, {entry['redshift']}\n({via})", entry["rate_gyr"]))
-    return rows
-
-
-def _panel(ax, rows, ours: tuple, xlabel: str, extra: tuple[float, ...] = ()) -> None:
-    """One panel on a log axis whose limits hold every positive value drawn (zero has no place on it)."""
-    value, stat, total = ours
-    drawn = [value, *stat, *total, *extra, *(v for _, span in rows if span for v in span)]
-    positive = [v for v in drawn if v > 0]
+def _fraction_panel(ax, result: MergerResult) -> None:
+    """Our fraction and the literature's fractions, each in its own quantity, on a log axis."""
+    rows = _fraction_rows(result)
+    f, interval = result.fraction.fraction, result.fraction.interval
+    positive = [v for v in (f, *interval, *(v for _, ends in rows if ends for v in ends)) if v > 0] or [0.01]
     floor, ceiling = min(positive) / 1.5, max(positive) * 1.5
-    ax.axvspan(max(total[0], floor), total[1], color="0.85", lw=0, zorder=0)
-    _ours(ax, 0, value, stat, total, floor)
-    for y, (_, span) in enumerate(rows, start=1):
-        _literature(ax, y, span)
+    ax.axvspan(max(interval[0], floor), max(interval[1], floor), color="0.85", lw=0, zorder=0)
+    _ours(ax, 0, f, interval, floor)
+    for y, (_, ends) in enumerate(rows, start=1):
+        _literature(ax, y, ends)
     ax.set_yticks(range(len(rows) + 1), ["this work", *[label for label, _ in rows]], fontsize=8)
     ax.set_ylim(len(rows) + 0.5, -0.5)
     ax.set_xscale("log")
@@ -88,60 +75,68 @@ def _panel(ax, rows, ours: tuple, xlabel: str, extra: tuple[float, ...] = ()) ->
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel("fraction of galaxies (merger fraction; companions per galaxy)")
+    ax.set_title("Fractions, each in its own quantity")
     ax.grid(axis="x", which="both", alpha=0.3)
 
 
-def rate_figure(result: Mapping) -> Figure:
-    """Left: fractions of galaxies; right: mergers per galaxy per Gyr with the Illustris expectation."""
-    budget, rate, illustris = result["adopted_fraction"], result["rate"], result["illustris"]
-    f, r = budget["fraction"], rate["rate_gyr"]
-    fraction_rows, rate_rows = _fraction_rows(result), _rate_rows(result)
-    height = 1.2 + 0.55 * max(len(fraction_rows), len(rate_rows))
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, height + 1.2), layout="constrained")
-    _panel(
-        left,
-        fraction_rows,
-        (f, (f - budget["stat_low"], f + budget["stat_high"]), budget["interval_68"]),
-        "fraction of galaxies (merger fraction; companions per galaxy)",
-    )
-    left.set_title("Fractions, each in its own quantity")
-    band = illustris["band"]
-    right.axvspan(*band, color="C2", alpha=0.2, lw=0)
-    right.axvline(illustris["sample_average"], color="C2", lw=1.5)
-    _panel(
-        right,
-        rate_rows,
-        (r, (r - rate["stat_low"], r + rate["stat_high"]), rate["interval_68"]),
-        "merger rate per galaxy, R = f / T_obs (Gyr$^{-1}$)",
-        (*band, illustris["sample_average"]),
-    )
-    t_low, t_high = rate["timescale_gyr"]
-    right.set_title(f"Rates per galaxy (ours with T_obs = {t_low:g} - {t_high:g} Gyr)")
-    handles = [
-        plt.Line2D([], [], color="k", lw=6, label="this work: statistical 68 %"),
-        plt.Line2D([], [], color="k", marker="D", lw=1.2, label="this work: total 68 % (stat + sys; grey band)"),
-        plt.Line2D([], [], color="C1", lw=6, alpha=0.7, label="literature, as published (x own correction)"),
-        plt.Rectangle(
-            (0, 0), 1, 1, color="C2", alpha=0.2, label=f"Illustris major mergers, {_illustris_label(illustris)}"
-        ),
-        plt.Line2D([], [], color="C2", lw=1.5, label="Illustris, sample average"),
-    ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8)
+def _rate_panel(ax, result: MergerResult) -> None:
+    """R = f / T_obs against T_obs, with the Illustris bands and each literature rate at its own timescale."""
+    t = np.geomspace(*T_OBS_RANGE, 100)
+    f, (low, high) = result.fraction.fraction, result.fraction.interval
+    ax.fill_between(t, low / t, high / t, color="k", alpha=0.15, lw=0, label="this work: R = f / T_obs, 68 %")
+    ax.plot(t, f / t, "k-", lw=1.5)
+    t_low, t_high = result.rate["timescale_gyr"]
+    ax.axvspan(t_low, t_high, color="C0", alpha=0.1, lw=0, label="adopted T_obs (close pairs)")
+    for i, colour in zip(result.illustris, ("C2", "C4"), strict=False):
+        ax.axhspan(
+            *i["band"], color=colour, alpha=0.25, lw=0, label=f"Illustris, mass ratio >= {i['mass_ratio_min']:g}"
+        )
+    literature = [e for e in result.literature if e["rate_gyr"] is not None]
+    for entry, colour in zip(literature, ("C1", "C5", "C6", "C8", "C9"), strict=False):
+        label = f"{entry['name']}: {_own_units(entry)}"
+        if entry["quantity"] == "merger_rate":
+            ax.axhspan(*entry["rate_gyr"], color=colour, alpha=0.3, lw=0, label=f"{label} (as published)")
+            continue
+        f_low, f_high = entry["value_used"]
+        ts = np.geomspace(*entry["timescale"]["gyr"], 20)
+        if ts[0] == ts[-1]:
+            ax.plot([ts[0], ts[0]], [f_low / ts[0], f_high / ts[0]], "o-", color=colour, lw=3, label=f"{label}, own T")
+        else:
+            ax.fill_between(ts, f_low / ts, f_high / ts, color=colour, alpha=0.5, lw=0, label=f"{label}, own T")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(*T_OBS_RANGE)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks([0.2, 0.3, 0.5, 1.0, 2.0])
+    positive = [v for v in (low / T_OBS_RANGE[1], high / T_OBS_RANGE[0], f / 1.0) if v > 0]
+    bands = [v for i in result.illustris for v in i["band"]]
+    ax.set_ylim(min([*positive, *bands]) / 2, max([*positive, *bands]) * 2)
+    ax.set_xlabel("observability timescale T_obs (Gyr)")
+    ax.set_ylabel("merger rate per galaxy R (Gyr$^{-1}$)")
+    ax.set_title("Rate against the assumed timescale")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
+
+
+def _own_units(entry: dict) -> str:
+    show = pct if entry["quantity"] == "merger_fraction" else rate
+    return f"{span(entry['value_used'], show)} {entry['units']}"
+
+
+def rate_figure(result: MergerResult) -> Figure:
+    """Left: fractions of galaxies; right: R against T_obs with Illustris and the literature."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(16, 6), layout="constrained")
+    _fraction_panel(left, result)
+    _rate_panel(right, result)
     fig.suptitle("Merger fraction and rate: this work against the literature and Illustris")
     return fig
-
-
-def _illustris_label(illustris: Mapping) -> str:
-    m_low, m_high = (np.log10(m) for m in illustris["stellar_mass_msun"])
-    z_low, z_high = illustris["redshift"]
-    return f"10^{m_low:g} - 10^{m_high:g} Msun, z = {z_low:g} - {z_high:g}"
 
 
 def _skipped(reason: str) -> Figure:
     fig, ax = plt.subplots(figsize=(8, 2.5), layout="constrained")
     ax.axis("off")
-    ax.text(0.5, 0.5, f"Known-answer test not run:\n{reason}", ha="center", va="center", wrap=True)
+    ax.text(0.5, 0.5, f"Known-answer diagnostic not run:\n{reason}", ha="center", va="center", wrap=True)
     return fig
 
 
@@ -157,20 +152,24 @@ def coverage_figure(coverage: Mapping) -> Figure:
     for e, name in enumerate(names):
         offset = 1 + 0.04 * (e - (len(names) - 1) / 2)
         rows = [f["estimators"][name] for f in factors]
-        valid = [k for k, row in enumerate(rows) if row.get("valid_repeats")]
+        valid = [k for k, row in enumerate(rows) if row.get("valid_repeats", 0) >= 2]
         median = np.array([rows[k]["median_estimate"] for k in valid])
         low, high = (np.array([rows[k]["median_interval"][i] for k in valid]) for i in (0, 1))
         left.errorbar(
             truths[valid] * offset,
             median,
-            yerr=[median - low, high - median],
+            yerr=[np.maximum(median - low, 0), np.maximum(high - median, 0)],
             fmt="o",
             color=COLOURS[name],
             capsize=3,
             label=NAMES[name],
         )
         left.plot(
-            truths[valid] * offset, [rows[k]["mean_estimate"] for k in valid], "o", mfc="none", color=COLOURS[name]
+            truths[valid] * offset,
+            [truths[k] + rows[k]["bias"] for k in valid],
+            "o",
+            mfc="none",
+            color=COLOURS[name],
         )
         right.errorbar(
             np.array(valid) + 0.08 * (e - (len(names) - 1) / 2),
@@ -196,5 +195,5 @@ def coverage_figure(coverage: Mapping) -> Figure:
     right.set_ylim(-0.02, 1.02)
     right.set_title("Coverage of the bootstrap 68 % interval")
     fig.legend(*left.get_legend_handles_labels(), loc="outside right center", fontsize=9)
-    fig.suptitle("Known-answer test on held-out labelled galaxies")
+    fig.suptitle("Known-answer diagnostic on held-out labelled galaxies")
     return fig

@@ -14,14 +14,10 @@ looking the same -- TPR and FPR measured on the calibration galaxies hold for th
   of true mergers where an isotonic fit would follow their noise;
 * ``cc`` and ``mean_vote`` (the mean predicted Class8.6, a vote fraction rather than a count) are not adjusted: they
   carry the calibration set's merger fraction into the answer and are kept as references;
-* ``count_matching`` (the threshold above which as many calibration galaxies lie as there are true mergers) is
-  exact only when the target has the calibration merger fraction; the known-answer test shows it failing at
-  0.25x and 4x, so it is never adopted.
 
-ACC's threshold, unless configured, is the one that maximises TPR - FPR (Youden's J) on the calibration galaxies:
-TPR - FPR is the denominator of ACC, so that threshold divides the counting noise by the largest number. Any fixed
-threshold keeps ACC unbiased; choosing it on the same galaxies adds a little optimism that the bootstrap (which
-chooses it again in every resample) carries into the interval.
+ACC is Forman's (2008) *median sweep*: the median of ACC over every threshold where TPR - FPR is at least
+``MIN_SEPARATION``, instead of ACC at one threshold chosen on the same galaxies that give its TPR and FPR (which
+biases it). CC counts above the configured threshold, or the one maximising TPR - FPR (Youden's J).
 
 Everything works on galaxy counts per prediction bin (``N_BINS`` bins of width 1/N_BINS) with any number of leading
 axes, so that a bootstrap is a multinomial draw of counts and all estimators run on all resamples at once.
@@ -35,7 +31,8 @@ from scipy.special import expit, logit
 N_BINS = 100
 EDGES = np.arange(N_BINS + 1) / N_BINS  # k / N_BINS exactly, so that a threshold of 0.4 is an edge
 CENTRES = (EDGES[:-1] + EDGES[1:]) / 2
-ALL_ESTIMATORS = ("cc", "acc", "pacc", "mean_vote", "count_matching")
+ALL_ESTIMATORS = ("pacc", "acc", "cc", "mean_vote")  # every estimator that apply computes
+MIN_SEPARATION = 0.25  # Forman 2008: thresholds whose TPR - FPR is at least this enter the median sweep
 
 
 def prediction_bins(values: np.ndarray) -> np.ndarray:
@@ -88,9 +85,13 @@ def _youden_index(tpr: np.ndarray, fpr: np.ndarray) -> np.ndarray:
 def threshold_index(c: BinnedCounts, threshold: float | None) -> np.ndarray:
     """Bin edge of a fixed threshold (the next edge up if it is not one), or (None) the edge maximising TPR - FPR
     on the calibration galaxies."""
+    return _cut_index(fraction_at_or_above(c.mergers), fraction_at_or_above(c.others), threshold)
+
+
+def _cut_index(tpr: np.ndarray, fpr: np.ndarray, threshold: float | None) -> np.ndarray:
     if threshold is not None:
-        return np.full(c.mergers.shape[:-1], int(np.clip(np.searchsorted(EDGES, threshold), 1, N_BINS - 1)))
-    return _youden_index(fraction_at_or_above(c.mergers), fraction_at_or_above(c.others))
+        return np.full(tpr.shape[:-1], int(np.clip(np.searchsorted(EDGES, threshold), 1, N_BINS - 1)))
+    return _youden_index(tpr, fpr)
 
 
 def adjust(observed: np.ndarray, on_mergers: np.ndarray, on_others: np.ndarray) -> np.ndarray:
@@ -150,19 +151,45 @@ def merger_probability(mergers: np.ndarray, others: np.ndarray, ridge: float = 0
     return expit(a[..., None] + b[..., None] * logit(CENTRES))
 
 
-def estimate_all(c: BinnedCounts, threshold: float | None) -> dict[str, np.ndarray]:
-    """Every estimator of ALL_ESTIMATORS, on every resample of ``c`` at once."""
-    tpr, fpr, q = (fraction_at_or_above(counts) for counts in (c.mergers, c.others, c.target))
-    index = _youden_index(tpr, fpr) if threshold is None else threshold_index(c, threshold)
-    p = merger_probability(c.mergers, c.others)
-    above = np.cumsum((c.mergers + c.others)[..., ::-1], axis=-1)[..., ::-1]
-    matching = np.argmin(np.abs(above - c.mergers.sum(axis=-1, keepdims=True)), axis=-1)
+def median_sweep(q: np.ndarray, tpr: np.ndarray, fpr: np.ndarray) -> np.ndarray:
+    """Forman's median sweep: the median of ACC over the thresholds where TPR - FPR >= MIN_SEPARATION (nan if none)."""
+    usable = np.nan_to_num(tpr - fpr, nan=0.0) >= MIN_SEPARATION
+    usable[..., 0] = False  # the threshold 0 counts every galaxy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        acc = np.where(usable, (q - fpr) / np.where(usable, tpr - fpr, 1.0), np.nan)
+    ordered = np.sort(np.where(usable, acc, np.inf), axis=-1)  # the usable values first
+    n = usable.sum(axis=-1)
+    middle = (_pick(ordered, np.maximum(n - 1, 0) // 2) + _pick(ordered, n // 2)) / 2
+    return np.where(n > 0, np.clip(middle, 0.0, 1.0), np.nan)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the calibration galaxies give an estimator, with any leading (resample) axes."""
+
+    tpr: np.ndarray  # (..., N_BINS) share of true mergers at or above each bin edge
+    fpr: np.ndarray  # the same for the other galaxies
+    index: np.ndarray  # (...) bin edge of the CC threshold
+    p: np.ndarray  # (..., N_BINS) calibrated P(true merger | bin), the PACC weight
+    p_mergers: np.ndarray  # (...) mean of p over the true mergers
+    p_others: np.ndarray  # (...) mean of p over the others
+
+
+def calibrate(mergers: np.ndarray, others: np.ndarray, threshold: float | None) -> Calibration:
+    tpr, fpr = fraction_at_or_above(mergers), fraction_at_or_above(others)
+    index = _cut_index(tpr, fpr, threshold)
+    p = merger_probability(mergers, others)
+    return Calibration(tpr, fpr, index, p, _weighted_mean(mergers, p), _weighted_mean(others, p))
+
+
+def apply(cal: Calibration, target: np.ndarray, target_mean: np.ndarray) -> dict[str, np.ndarray]:
+    """Every estimator of ALL_ESTIMATORS on target counts per bin (leading axes broadcast with ``cal``'s)."""
+    q = fraction_at_or_above(target)
     return {
-        "cc": _pick(q, index),
-        "acc": adjust(_pick(q, index), _pick(tpr, index), _pick(fpr, index)),
-        "pacc": adjust(_weighted_mean(c.target, p), _weighted_mean(c.mergers, p), _weighted_mean(c.others, p)),
-        "mean_vote": _weighted_mean(c.target, c.target_mean),
-        "count_matching": _pick(q, matching),
+        "pacc": adjust(_weighted_mean(target, cal.p), cal.p_mergers, cal.p_others),
+        "acc": median_sweep(q, cal.tpr, cal.fpr),
+        "cc": _pick(np.broadcast_to(q, np.broadcast_shapes(q.shape, cal.tpr.shape)), cal.index),
+        "mean_vote": _weighted_mean(target, target_mean),
     }
 
 

@@ -16,9 +16,12 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from gzmorph.labels import MERGER_COLUMN  # noqa: E402
-from gzmorph.mergers.comparison_figures import NAMES, coverage_figure, rate_figure  # noqa: E402
+from gzmorph.mergers.comparison_figures import coverage_figure, rate_figure  # noqa: E402
+from gzmorph.mergers.crossfit import CrossFit  # noqa: E402
 from gzmorph.mergers.estimators import CENTRES, bin_counts, merger_probability, sweep  # noqa: E402
+from gzmorph.mergers.result import NAMES, MergerResult  # noqa: E402
 from gzmorph.mergers.settings import MergerSettings  # noqa: E402
+from gzmorph.mergers.uncertainty import wilson_interval  # noqa: E402
 
 VOTE = f"{MERGER_COLUMN}\n(share of volunteers answering 'merger')"
 MIN_MERGERS_ABOVE = 5  # ACC in the sweep figure where TPR rests on at least this many calibration mergers
@@ -26,17 +29,19 @@ MIN_MERGERS_ABOVE = 5  # ACC in the sweep figure where TPR rests on at least thi
 
 @dataclass(frozen=True)
 class GalleryImages:
-    """Images (n, H, W, 3 uint8) of the galaxies to show, their ids, predictions and, if known, volunteer values."""
+    """Images (n, H, W, 3 uint8) of the galaxies to show, their ids, a score (named ``score_name``) and, if known,
+    volunteer values."""
 
     images: np.ndarray
     ids: np.ndarray
-    predicted: np.ndarray
+    score: np.ndarray
+    score_name: str
     true: np.ndarray | None = None
 
 
-def highest_predicted(predicted: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the ``n`` highest predictions, highest first: which galaxies a gallery should load."""
-    return np.argsort(-np.asarray(predicted), kind="stable")[:n]
+def highest(score: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` highest scores, highest first: which galaxies a gallery should load."""
+    return np.argsort(-np.asarray(score), kind="stable")[:n]
 
 
 def _quadrant_counts(ax, calib_true, calib_pred, true_threshold: float, threshold: float) -> None:
@@ -60,14 +65,6 @@ def _quadrant_counts(ax, calib_true, calib_pred, true_threshold: float, threshol
         )
 
 
-def _wilson(successes: int, n: int) -> tuple[float, float]:
-    """The 68 % (1 sigma) Wilson score interval of a binomial fraction."""
-    p, z2 = successes / n, 1.0
-    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-    half = np.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return centre - half, centre + half
-
-
 def _calibrated_probability_panel(ax, calib_pred, calib_true, true_threshold: float) -> None:
     counts = bin_counts(calib_pred, calib_true, calib_pred, true_threshold)
     edges = np.linspace(0, 1, 11)
@@ -75,7 +72,7 @@ def _calibrated_probability_panel(ax, calib_pred, calib_true, true_threshold: fl
     merger = calib_true >= true_threshold
     for k in np.unique(which):
         members = merger[which == k]
-        low, high = _wilson(int(members.sum()), len(members))
+        low, high = wilson_interval(int(members.sum()), len(members), 0.68)
         centre = (edges[k] + edges[k + 1]) / 2
         ax.plot([centre, centre], [low, high], "k-", lw=1)
         ax.plot(centre, members.mean(), "ko", ms=4)
@@ -141,7 +138,7 @@ def _gallery_row(subfig, gallery: GalleryImages, title: str, ncols: int) -> None
             continue
         ax.imshow(gallery.images[k], interpolation="nearest")
         ax.set_title(str(gallery.ids[k]), fontsize=7)
-        label = f"predicted {gallery.predicted[k]:.2f}"
+        label = f"{gallery.score_name} {gallery.score[k]:.2f}"
         if gallery.true is not None:
             label += f"\nvolunteer {gallery.true[k]:.2f}"
         ax.set_xlabel(label, fontsize=7)
@@ -149,8 +146,9 @@ def _gallery_row(subfig, gallery: GalleryImages, title: str, ncols: int) -> None
 
 
 def gallery_figure(target: GalleryImages, calibration: GalleryImages | None = None, ncols: int = 8) -> Figure:
-    """The highest-predicted galaxies: of the target set, and of the calibration set with their volunteer values."""
-    parts = [(target, f"Target set: highest predicted {MERGER_COLUMN} (GalaxyID above, prediction below)")]
+    """The merger candidates: the target galaxies of highest p_merger, and the calibration galaxies of highest
+    prediction with their volunteer values."""
+    parts = [(target, "Target set: highest p_merger, the calibrated merger probability (GalaxyID above)")]
     if calibration is not None:
         parts.append(
             (calibration, f"Calibration galaxies: highest predicted {MERGER_COLUMN}, with the volunteer value")
@@ -160,21 +158,21 @@ def gallery_figure(target: GalleryImages, calibration: GalleryImages | None = No
     subfigs = np.atleast_1d(fig.subfigures(len(parts), 1, height_ratios=rows))
     for subfig, (gallery, title) in zip(subfigs, parts, strict=True):
         _gallery_row(subfig, gallery, title, ncols)
-    fig.suptitle(f"Highest predicted merger vote fraction ({MERGER_COLUMN})")
+    fig.suptitle("Merger candidates")
     return fig
 
 
 def threshold_sweep_figure(
-    target, calib_pred, calib_true, s: MergerSettings, adopted: Mapping, classification: Mapping
+    target, calib_pred, calib_true, s: MergerSettings, quoted: MergerResult, classification: Mapping
 ) -> Figure:
-    """Fraction of galaxies above each threshold (CC) and ACC at each threshold against the adopted value."""
+    """Fraction of galaxies above each threshold (CC) and ACC at each threshold against the quoted value."""
     counts = bin_counts(calib_pred, calib_true, target, s.true_threshold)
     curves = sweep(counts, np.linspace(s.sweep.start, s.sweep.stop, s.sweep.num))
     t = curves["thresholds"]
     fig, ax = plt.subplots(figsize=(10, 5.2), layout="constrained")
-    low, high = adopted["interval_68"]
-    ax.axhspan(low, high, color="C3", alpha=0.15, lw=0, label=f"adopted ({NAMES[adopted['estimator']]}), total 68 %")
-    ax.axhline(adopted["fraction"], color="C3", lw=1.5)
+    low, high = quoted.fraction.interval
+    ax.axhspan(low, high, color="C3", alpha=0.15, lw=0, label=f"quoted ({NAMES[quoted.estimator]}), 68 %")
+    ax.axhline(quoted.fraction.fraction, color="C3", lw=1.5)
     ax.plot(t, curves["target_cc"], "k-", lw=2, label="target: predicted >= threshold (CC)")
     enough = curves["tpr"] * counts.mergers.sum() >= MIN_MERGERS_ABOVE
     ax.plot(
@@ -191,6 +189,7 @@ def threshold_sweep_figure(
     shown = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in (curves["target_cc"], curves["target_acc"])])
     shown = np.concatenate([shown, [low, high, truth]])
     shown = shown[shown > 0]
+    shown = shown if len(shown) else np.array([0.01])
     ax.set_yscale("log")
     ax.set_ylim(shown.min() / 1.5, min(1.0, shown.max() * 1.5))
     occupied = np.flatnonzero(curves["target_cc"] > 0)
@@ -203,24 +202,23 @@ def threshold_sweep_figure(
 
 
 def draw_figures(
-    result: Mapping,
-    target,
-    calib_pred,
-    calib_true,
+    result: MergerResult,
+    cf: CrossFit,
     settings: MergerSettings,
     target_gallery: GalleryImages | None = None,
     calibration_gallery: GalleryImages | None = None,
 ) -> dict[str, Figure]:
-    """Every figure of the report by name; the gallery only when target images are given."""
-    arrays = [np.asarray(a, dtype=np.float64) for a in (target, calib_pred, calib_true)]
-    target, calib_pred, calib_true = arrays
+    """Every figure of the report by name (the calibration and the sweep of fold model 0); the gallery only when
+    target images are given."""
+    rows = cf.fold == 0
+    calib_pred, calib_true, target = cf.predicted[rows], cf.true[rows], cf.target[:, 0]
     figures = {
-        "calibration": calibration_figure(calib_pred, calib_true, settings.true_threshold, result["classification"]),
+        "calibration": calibration_figure(calib_pred, calib_true, settings.true_threshold, result.classification),
         "threshold_sweep": threshold_sweep_figure(
-            target, calib_pred, calib_true, settings, result["adopted_fraction"], result["classification"]
+            target, calib_pred, calib_true, settings, result, result.classification
         ),
         "rate_comparison": rate_figure(result),
-        "coverage": coverage_figure(result["coverage"]),
+        "coverage": coverage_figure(result.diagnostic),
     }
     if target_gallery is not None:
         figures["gallery"] = gallery_figure(target_gallery, calibration_gallery)

@@ -10,6 +10,7 @@ sample's number density to become a rate per galaxy; without one it is shown in 
 Two numbers are called a tie when their intervals overlap: a difference smaller than the spread is no difference.
 """
 
+import math
 from collections.abc import Mapping
 
 from gzmorph.mergers.rates import pair_timescale_gyr
@@ -74,9 +75,13 @@ def rate_per_galaxy(entry: LiteratureEntry, timescale: dict | None) -> tuple[flo
 def compare(ours: list[float], theirs: tuple[float, float] | list[float]) -> str:
     """A verdict for two intervals: a tie when they overlap, else how many times higher or lower ours is."""
     (our_low, our_high), (low, high) = ours, theirs
+    if math.isnan(our_low) or math.isnan(our_high):
+        return "not compared: our interval is undefined"
     if our_low <= high and low <= our_high:
         return "tie: the intervals overlap, so the difference is smaller than the spread"
     ours_mid, theirs_mid = (our_low + our_high) / 2, (low + high) / 2
+    if ours_mid == 0:
+        return "ours is 0 (no mergers found), below theirs beyond both spreads"
     ratio = ours_mid / theirs_mid if theirs_mid > 0 else float("inf")
     word = "higher" if ratio > 1 else "lower"
     return f"ours is {max(ratio, 1 / ratio):.2g}x {word}, beyond both spreads"

@@ -7,8 +7,7 @@ give the code one typed place to read them from, and turn YAML lists into tuples
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-ESTIMATORS = ("cc", "acc", "pacc", "mean_vote")
-ADOPTABLE = ("acc", "pacc")
+QUOTABLE = ("pacc", "acc")  # estimators adjusted for the target's merger fraction: config mergers.estimator
 
 
 def _pair(values) -> tuple[float, float]:
@@ -30,9 +29,10 @@ class Bootstrap:
 
 @dataclass(frozen=True)
 class Coverage:
-    """Known-answer test: target sets with factor x the calibration merger fraction, ``repeats`` times each."""
+    """Known-answer diagnostic: target sets of ``target_size`` galaxies at factor x the pool's merger fraction."""
 
     factors: tuple[float, ...]
+    target_size: int | None  # None: the size of the real target set
     repeats: int
     resamples: int
     seed: int
@@ -51,6 +51,7 @@ class Timescale:
 
     gyr: tuple[float, float]
     citation: str
+    why: str
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class Illustris:
     delta1: float
     m0_msun: float
     m_ref_msun: float
-    mass_ratio_min: float
+    mass_ratio_min: tuple[float, ...]  # one Illustris band per minimum stellar mass ratio
     stellar_mass_msun: tuple[float, float]
     redshift: tuple[float, float]
 
@@ -159,11 +160,10 @@ class Correction:
 
 @dataclass(frozen=True)
 class MergerSettings:
+    estimator: str  # the one quoted, named before the data are seen
     true_threshold: float
     definition_thresholds: tuple[float, ...]
     classification_threshold: float | None
-    adopted: tuple[str, ...]  # in order of preference: the first that passes the known-answer test is quoted
-    min_calibration_mergers: int
     bootstrap: Bootstrap
     coverage: Coverage
     sweep: Sweep
@@ -179,25 +179,29 @@ class MergerSettings:
     @classmethod
     def from_config(cls, section: Mapping) -> "MergerSettings":
         """Every key of config ``mergers``, typed; raises KeyError naming a missing key."""
-        if not section["adopted"] or not set(section["adopted"]) <= set(ADOPTABLE):
-            raise ValueError(f"mergers.adopted must list some of {ADOPTABLE}, got {section['adopted']!r}")
-        threshold = section["classification_threshold"]
+        if section["estimator"] not in QUOTABLE:
+            raise ValueError(f"mergers.estimator must be one of {QUOTABLE}, got {section['estimator']!r}")
+        threshold, coverage = section["classification_threshold"], section["coverage"]
+        theory = {k: v for k, v in section["theory"].items() if k != "mass_ratio_min"}
         return cls(
+            estimator=str(section["estimator"]),
             true_threshold=float(section["true_threshold"]),
             definition_thresholds=tuple(float(t) for t in section["definition_thresholds"]),
             classification_threshold=None if threshold is None else float(threshold),
-            adopted=tuple(str(name) for name in section["adopted"]),
-            min_calibration_mergers=int(section["min_calibration_mergers"]),
             bootstrap=Bootstrap(**section["bootstrap"]),
-            coverage=Coverage(**{**section["coverage"], "factors": tuple(section["coverage"]["factors"])}),
+            coverage=Coverage(**{**coverage, "factors": tuple(float(f) for f in coverage["factors"])}),
             sweep=Sweep(**section["sweep"]),
             gallery_size=int(section["gallery_size"]),
             rate_timescale=str(section["rate_timescale"]),
-            observability={k: Timescale(_pair(v["gyr"]), v["citation"]) for k, v in section["observability"].items()},
+            observability={
+                k: Timescale(_pair(v["gyr"]), v["citation"], " ".join(v["why"].split()))
+                for k, v in section["observability"].items()
+            },
             pair_timescale=PairTimescale(**_numbers(section["pair_timescale"], text=("citation",))),
             literature=tuple(LiteratureEntry.from_config(e) for e in section["literature"]),
             theory=Illustris(
-                **_numbers(section["theory"], text=("citation",), pairs=("stellar_mass_msun", "redshift"))
+                **_numbers(theory, text=("citation",), pairs=("stellar_mass_msun", "redshift")),
+                mass_ratio_min=tuple(float(m) for m in section["theory"]["mass_ratio_min"]),
             ),
             scale=_scale(section["scale"]),
             corrections=tuple(Correction(**c) for c in section["corrections"]),

@@ -1,0 +1,91 @@
+"""The merger result as typed objects, written to and read from ``results/tables/merger_fraction.json``.
+
+Light on purpose (no numpy): the HTML page and the terminal summary read it too. Estimator names live here only.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+NAMES = {
+    "pacc": "PACC",
+    "acc": "ACC (median sweep)",
+    "cc": "CC",
+    "mean_vote": "mean vote",
+    "bayes": "Bayesian (Dirichlet-multinomial)",
+}
+DESCRIPTIONS = {
+    "pacc": "probabilistic adjusted count (Bella et al. 2010): mean calibrated P(merger), adjusted by its means on "
+    "true mergers and others",
+    "acc": "adjusted classify and count, median over thresholds with TPR - FPR >= 0.25 (Forman 2008)",
+    "cc": "classify and count: share of target galaxies above the classification threshold (not adjusted)",
+    "mean_vote": "mean predicted Class8.6: a mean vote fraction, not a count of mergers (not adjusted)",
+    "bayes": "posterior median of a Dirichlet-multinomial model on binned predictions (Ziegler & Czyz 2024)",
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    name: str
+    fraction: float
+    interval: tuple[float, float]  # central 68 % bootstrap (or posterior) interval
+    failed_resamples: int = 0
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Estimate":
+        return cls(d["name"], d["fraction"], tuple(d["interval"]), d["failed_resamples"])
+
+
+@dataclass(frozen=True)
+class Definition:
+    """The quoted estimator with a true merger defined at ``threshold`` on volunteer Class8.6: its own quantity."""
+
+    threshold: float
+    estimate: Estimate
+    labelled_fraction: float  # the labelled galaxies' own fraction at this threshold
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Definition":
+        return cls(d["threshold"], Estimate.from_json(d["estimate"]), d["labelled_fraction"])
+
+
+@dataclass(frozen=True)
+class MergerResult:
+    estimator: str  # named in config before the data are seen; quoted whatever the diagnostic says
+    fraction: Estimate
+    cross_checks: tuple[Estimate, ...]
+    definitions: tuple[Definition, ...]
+    fold_estimates: tuple[float, ...]  # the quoted estimator per fold model: a consistency check, not an error term
+    iid: dict  # the labelled fraction of the same selection with its binomial interval
+    counts: dict  # n_target, n_calibration_galaxies, n_calibration_rows, n_folds, n_calibration_true_mergers
+    true_threshold: float
+    confidence: float
+    resamples: int
+    classification: dict
+    diagnostic: dict
+    diagnostic_passes: bool | None  # None: not run
+    rate: dict
+    illustris: tuple[dict, ...]  # one per minimum mass ratio
+    literature: tuple[dict, ...]
+    corrections: tuple[dict, ...]
+    scale: dict
+
+    def to_json(self) -> dict:
+        return json.loads(json.dumps(asdict(self)))
+
+    @classmethod
+    def from_json(cls, d: dict) -> "MergerResult":
+        return cls(
+            **{
+                **d,
+                "fraction": Estimate.from_json(d["fraction"]),
+                "cross_checks": tuple(Estimate.from_json(e) for e in d["cross_checks"]),
+                "definitions": tuple(Definition.from_json(e) for e in d["definitions"]),
+                "fold_estimates": tuple(d["fold_estimates"]),
+                **{key: tuple(d[key]) for key in ("illustris", "literature", "corrections")},
+            }
+        )
+
+    @classmethod
+    def read(cls, path: str | Path) -> "MergerResult":
+        return cls.from_json(json.loads(Path(path).read_text()))
