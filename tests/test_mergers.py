@@ -10,6 +10,7 @@ import yaml
 from scipy.integrate import quad
 from scipy.special import expit, logit
 
+from gzmorph import cli
 from gzmorph.mergers.bayes import posterior_fraction
 from gzmorph.mergers.coverage import diagnostic, draw_target, split_halves, summarise
 from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, calibration_curves, estimates, p_merger
@@ -54,7 +55,7 @@ def crafted(n: int, merger_share: float, rng: np.random.Generator) -> tuple[np.n
 
 def test_settings_read_every_key_of_the_config_section():
     fields = set(MergerSettings.__dataclass_fields__)
-    schema = yaml.safe_load((REPO / "schemas" / "config.schema.yaml").read_text())["properties"]["mergers"]
+    schema = yaml.safe_load(cli.SCHEMA.read_text())["properties"]["mergers"]
     assert fields == set(CONFIG) == set(schema["properties"]) == set(schema["required"])
     coverage = schema["properties"]["coverage"]["properties"]
     assert set(Coverage.__dataclass_fields__) == set(CONFIG["coverage"]) == set(coverage)
