@@ -56,7 +56,7 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
             "Train and validation label distributions",
             "label_histograms_split.rst",
         ),
-        Item("results/tables/split_ks.csv", "Train vs validation: KS test per label", "split_ks.rst"),
+        Item("results/tables/split_ks.csv", "Fold 0 vs the other folds: KS test per label", "split_ks.rst"),
     ),
     "Exploration": (
         Item("results/figures/explore/random_images.png", "Random labelled galaxies", "random_images.rst"),
@@ -399,8 +399,10 @@ def model_description(best: Mapping) -> str:
     width = mapping(best.get("model_spec")).get("width")
     if best.get("architecture") and width:
         parts[0] += f" (width {fmt_number(width)})"
-    if best.get("epochs") is not None:
-        parts.append(f"{fmt_number(best['epochs'])} epochs (kept epoch {fmt_number(best.get('best_epoch'))})")
+    if best.get("folds") is not None:
+        parts[0] += f", ensemble of {fmt_number(best['folds'])} fold models"
+    if best.get("steps") is not None:
+        parts.append(f"{fmt_number(best['steps'])} steps ({fmt_number(best.get('epochs'))} epochs), last weights kept")
     if best.get("scheduler"):
         parts.append(f"scheduler {best['scheduler']}")
     if "rotate" in best:
@@ -498,7 +500,7 @@ def headline_cards(baseline: Mapping, best: Mapping, scores: Sequence[Mapping], 
 
 
 def model_row(row: Mapping, base: float | None, validation: Mapping) -> list[str]:
-    """One row of test_rmse.csv for the models table; the validation RMSE (used to choose) on the one-view row."""
+    """One row of test_rmse.csv for the models table; the out-of-fold RMSE (used to choose) on the one-view row."""
     rmse, auc = number(row.get("rmse")), number(row.get("merger_auc"))
     change = "" if rmse is None or not base else f"{100 * (rmse / base - 1):+.1f}%"
     merger = f"{rmse_text(row.get('merger_rmse'))} vs {rmse_text(row.get('merger_rmse_mean_baseline'))}"
@@ -528,7 +530,7 @@ def models_html(baseline: Mapping, best: Mapping, scores: Sequence[Mapping]) -> 
     with_tta, _ = chosen_scores(scores, best)
     chosen = next((k + 1 for k, row in enumerate(scores) if row is with_tta), None)
     header = ["model", "views", "test RMSE [68% interval]", "vs baseline", "merger RMSE vs its baseline",
-              "merger AUC", "validation RMSE (used to choose)"]  # fmt: skip
+              "merger AUC", "out-of-fold RMSE (used to choose)"]  # fmt: skip
     return table_html(header, rows, chosen)
 
 
@@ -550,6 +552,8 @@ def models_notes(best: Mapping, scores: Sequence[Mapping], tta: Mapping) -> str:
         lines.append(f"Architecture of the best model, chosen between resnet18 and cnn: {chosen} ({choice['reason']}).")
     if model_description(best):
         lines.append(f"Chosen model: {best.get('model', 'n/a')}: {model_description(best)}.")
+    if best.get("selection_note"):
+        lines.append(str(best["selection_note"]))
     if number(tta.get("rmse_with_tta")) is not None and number(tta.get("relative_change")) is not None:
         lines.append(
             f"Test-time augmentation ({fmt_number(tta.get('tta'))} views) changes the best model's test RMSE from "

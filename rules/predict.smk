@@ -1,6 +1,7 @@
 # Predictions for the unlabelled set as a scatter-gather over chunks of images: a checkpoint counts the
-# preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a
-# cluster), gather_predictions writes one catalogue. Then the other models' predictions of the same set (the model systematic) and the merger report.
+# preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a cluster), and
+# gather_predictions writes one catalogue (the ensemble's mean and spread, and each fold model's merger vote). Then
+# the merger report, calibrated by the merger calibration table of rules/models.smk.
 
 
 wildcard_constraints:
@@ -72,39 +73,10 @@ rule gather_predictions:
         "../scripts/gather_predictions.py"
 
 
-rule predict_variant:
-    input:
-        model_pt="results/models/{model}/model.pt",
-        test_index="results/data/test/index.parquet",
-    output:
-        predictions="results/predictions/variants/{model}.parquet",
-    log:
-        log="results/logs/predict_variant/{model}.log",
-    benchmark:
-        "results/benchmarks/predict_variant/{model}.tsv"
-    conda:
-        "../envs/models.yaml"
-    threads: 4
-    resources:
-        mem_mb=4000,
-        runtime=60,
-    params:
-        predict=config_slice("predict"),
-    script:
-        "../scripts/predict_variant.py"
-
-
 rule merger_report:
     input:
         test_catalogue="results/predictions/test_catalogue.parquet",
-        calibration="results/predictions/labelled_test/best.parquet",
-        variant_calibration=expand(
-            "results/predictions/labelled_test/{model}_single_view.parquet",
-            model=ARCHITECTURES,
-        ),
-        variant_targets=expand(
-            "results/predictions/variants/{model}.parquet", model=ARCHITECTURES
-        ),
+        calibration="results/predictions/merger_calibration.parquet",
         train_index="results/data/train/index.parquet",
         test_index="results/data/test/index.parquet",
     output:
