@@ -399,7 +399,7 @@ def model_description(best: Mapping) -> str:
     width = mapping(best.get("model_spec")).get("width")
     if best.get("architecture") and width:
         parts[0] += f" (width {fmt_number(width)})"
-    if best.get("folds") is not None:
+    if parts and best.get("folds") is not None:
         parts[0] += f", ensemble of {fmt_number(best['folds'])} fold models"
     if best.get("steps") is not None:
         parts.append(f"{fmt_number(best['steps'])} steps ({fmt_number(best.get('epochs'))} epochs), last weights kept")
