@@ -171,19 +171,26 @@ def test_merger_report_script_writes_numbers_figures_and_report(tmp_path, data):
     test_ids, calib_ids = np.arange(1000, 1400, dtype=np.uint64), np.arange(5000, 6200, dtype=np.uint64)
     _shards(tmp_path / "test", test_ids, rng)
     _shards(tmp_path / "train", calib_ids, rng, calib_true)
-    _predictions(test_ids, target, rng).to_parquet(tmp_path / "test.parquet")
-    _predictions(calib_ids, calib_pred, rng).to_parquet(tmp_path / "calibration.parquet")
-    (tmp_path / "variants").mkdir()
-    _predictions(test_ids, 0.9 * target, rng).to_parquet(tmp_path / "variants/cnn.parquet")
-    _predictions(calib_ids, 0.9 * calib_pred, rng).to_parquet(tmp_path / "cnn_single_view.parquet")
+    catalogue = _predictions(test_ids, target, rng).assign(**{"Class8.6_fold0": target, "Class8.6_fold1": target})
+    catalogue.to_parquet(tmp_path / "test.parquet")
+    # the calibration table: fold model 0's test rows are what the report uses until the cross-fitted estimator;
+    # fold model 1's rows and the out-of-fold rows (unused for now) hold values that would change the numbers
+    rows = [
+        (0, "test", calib_ids, calib_pred),
+        (1, "test", calib_ids, 1 - calib_pred),
+        (0, "out_of_fold", calib_ids[:100], np.ones(100)),
+        (1, "out_of_fold", calib_ids[100:200], np.ones(100)),
+    ]
+    parts = [pd.DataFrame({ID_COLUMN: ids, "fold_model": fold, "role": role, "predicted": predicted,
+                           "true": pd.Series(calib_true, index=calib_ids).loc[ids].to_numpy()})
+             for fold, role, ids, predicted in rows]  # fmt: skip
+    pd.concat(parts, ignore_index=True).to_parquet(tmp_path / "calibration.parquet")
     names = ("calibration", "gallery", "threshold_sweep", "rate_comparison", "coverage")
     figures = {f"{k}-figure": tmp_path / f"figures/{k}.png" for k in names}
     out = {"report": tmp_path / "report/merger_fraction.md", "numbers": tmp_path / "tables/merger.json", **figures}
     inputs = {
         "test-catalogue": tmp_path / "test.parquet",
         "calibration": tmp_path / "calibration.parquet",
-        "variant-calibration": tmp_path / "cnn_single_view.parquet",
-        "variant-targets": tmp_path / "variants/cnn.parquet",
         "train-index": tmp_path / "train/index.parquet",
         "test-index": tmp_path / "test/index.parquet",
     }
@@ -194,8 +201,9 @@ def test_merger_report_script_writes_numbers_figures_and_report(tmp_path, data):
     )
     assert all(p.stat().st_size > 0 for p in out.values())
     numbers = json.loads(out["numbers"].read_text())
-    assert numbers["n_test"] == 400 and numbers["n_calibration"] == 1200 and numbers["variants"] == ["cnn"]
-    assert numbers["adopted_fraction"]["sys_model"] > 0
+    assert numbers["n_test"] == 400 and numbers["n_calibration"] == 1200 and numbers["variants"] == []
+    direct = analyse(target.astype(np.float64), calib_pred, calib_true, settings())  # fold model 0, role test
+    assert numbers["adopted_fraction"]["fraction"] == pytest.approx(direct["adopted_fraction"]["fraction"])
     assert "](../figures/coverage.png)" in out["report"].read_text()
 
 
