@@ -53,7 +53,7 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
         Item("results/data/test/rejects.csv", "Unlabelled images that failed to decode"),
         Item(
             "results/figures/split/label_histograms_split.png",
-            "Train and validation label distributions",
+            "Label distributions: held-out fold 0 against the other folds",
             "label_histograms_split.rst",
         ),
         Item("results/tables/split_ks.csv", "Fold 0 vs the other folds: KS test per label", "split_ks.rst"),
@@ -88,7 +88,11 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
         Item("results/models/best/metrics.json", "The chosen model", "best_choice.rst"),
     ),
     "Evaluation": (
-        Item("results/figures/evaluate/validation_curves.png", "Validation curves", "validation_curves.rst"),
+        Item(
+            "results/figures/evaluate/validation_curves.png",
+            "Held-out curves of the fold models",
+            "validation_curves.rst",
+        ),
         Item("results/figures/evaluate/true_vs_predicted.png", "True vs predicted", "true_vs_predicted.rst"),
         Item("results/tables/test_rmse.csv", "Final scores on the held-out test subset", "test_rmse.rst"),
         Item("results/tables/per_label_rmse.csv", "RMSE per label (test subset)", "per_label_rmse.rst"),
@@ -499,12 +503,13 @@ def headline_cards(baseline: Mapping, best: Mapping, scores: Sequence[Mapping], 
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
-def model_row(row: Mapping, base: float | None, validation: Mapping) -> list[str]:
-    """One row of test_rmse.csv for the models table; the out-of-fold RMSE (used to choose) on the one-view row."""
+def model_row(row: Mapping, base: float | None, validation: Mapping, views: float | None) -> list[str]:
+    """One row of test_rmse.csv for the models table; the out-of-fold RMSE (used to choose) on the row with the
+    ``views`` it was measured with."""
     rmse, auc = number(row.get("rmse")), number(row.get("merger_auc"))
     change = "" if rmse is None or not base else f"{100 * (rmse / base - 1):+.1f}%"
     merger = f"{rmse_text(row.get('merger_rmse'))} vs {rmse_text(row.get('merger_rmse_mean_baseline'))}"
-    chosen_on = rmse_text(validation.get(row.get("model"))) if number(row.get("tta_views")) == 1 else ""
+    chosen_on = rmse_text(validation.get(row.get("model"))) if number(row.get("tta_views")) == views else ""
     return [
         str(row.get("model", "n/a")),
         fmt_number(row.get("tta_views")),
@@ -526,7 +531,8 @@ def models_html(baseline: Mapping, best: Mapping, scores: Sequence[Mapping]) -> 
     rows = [
         ["mean-label baseline", "", rmse_text(base), "", merger_base, "", rmse_text(baseline.get("validation_rmse"))]
     ]
-    rows += [model_row(row, base, validation) for row in scores]
+    views = max((number(row.get("tta_views")) or 0 for row in scores), default=None)  # predict.tta: the choice's
+    rows += [model_row(row, base, validation, views) for row in scores]
     with_tta, _ = chosen_scores(scores, best)
     chosen = next((k + 1 for k, row in enumerate(scores) if row is with_tta), None)
     header = ["model", "views", "test RMSE [68% interval]", "vs baseline", "merger RMSE vs its baseline",
