@@ -96,7 +96,7 @@ def calibration_table(predictions: pd.DataFrame, model: str, views: int, truth: 
             "true": truth.loc[ids].to_numpy(np.float64),
         }
     )
-    return table.sort_values(["fold_model", "role", ID_COLUMN], ignore_index=True)
+    return table.sort_values(["fold_model", "role", ID_COLUMN], ignore_index=True)[list(CALIBRATION_COLUMNS)]
 
 
 def training_overlap(calibration: pd.DataFrame, split: pd.DataFrame) -> dict[int, int]:
