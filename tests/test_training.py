@@ -360,3 +360,19 @@ def test_a_job_gets_only_its_slice_of_the_training_config():
         assert (cut(config, wildcards) != cut(recipe, wildcards)) == changes, (name, wildcards)
     jobs = [SLICES["train"].typed(SLICES["train"].cut(config, {"model": m})).training for m in ("resnet18", "cnn")]
     assert jobs[0] == jobs[1] and jobs[0].steps == config["training"]["steps"]
+
+
+def test_editing_the_number_of_folds_changes_the_split_slice_only():
+    config = yaml.safe_load(CONFIG.read_text())
+    edited = json.loads(json.dumps(config))
+    edited["models"]["folds"] = 5
+    for name, wildcards, changes in (
+        ("split", {}, True),
+        ("train", {"model": "cnn"}, False),
+        ("cross_validation", {}, False),
+        ("model_choice", {}, False),
+        ("views", {}, False),
+    ):
+        cut = SLICES[name].cut
+        assert (cut(config, wildcards) != cut(edited, wildcards)) == changes, name
+    assert SLICES["split"].typed(SLICES["split"].cut(edited, {})).folds == 5
