@@ -118,6 +118,7 @@ class TrainSettings:
     batch_size: int
     eval_batch_size: int
     evaluations_per_epoch: int
+    evaluate_every: int  # epochs between evaluated epochs (the last epoch is always evaluated)
     bn_recalibration_images: int  # training images whose statistics refresh batch norm before evaluation; 0: off
     plateau: Plateau
     augment: Augment

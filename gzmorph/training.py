@@ -85,12 +85,9 @@ class Run:
     ema: AveragedModel | None = None  # the moving average of the weights that is evaluated and kept, if any
     history: list[dict] = field(default_factory=list)
     epoch: int = 0
+    images_seen: int = 0  # training images through the optimizer so far
     started: float = field(default_factory=time.perf_counter)
     seconds_before: float = 0.0  # wall time of earlier, resumed runs
-
-    @property
-    def images_seen(self) -> int:
-        return self.history[-1]["images_seen"] if self.history else 0
 
     @property
     def wall_seconds(self) -> float:
@@ -108,7 +105,8 @@ def fit(
     progress: bool = True,
 ) -> FitResult:
     """Train ``build_model(spec)`` for ``settings.steps`` optimizer steps (whole epochs), evaluating
-    ``settings.evaluations_per_epoch`` times per epoch; keep the last evaluated weights. With ``checkpoint_path`` the
+    ``settings.evaluations_per_epoch`` times in every ``settings.evaluate_every``-th epoch and the last; keep the last
+    evaluated weights. With ``checkpoint_path`` the
     last state is saved there after every epoch and a run whose saved state matches this model, data, geometry and
     settings (steps aside) resumes from it. ``stop_after_epochs`` ends this call after that many epochs in total (to
     simulate an interrupted run)."""
@@ -123,6 +121,11 @@ def fit(
         if checkpoint_path is not None:
             checkpoint.save(last_state(run, spec, geometry), checkpoint_path)
     return kept_model(run, spec, geometry)
+
+
+def evaluated_epoch(epoch: int, epochs: int, every: int) -> bool:
+    """Whether epoch ``epoch`` (0-based) of ``epochs`` holds evaluation steps: every ``every``-th, and the last."""
+    return (epoch + 1) % every == 0 or epoch + 1 == epochs
 
 
 def epochs_for(steps: int, n_images: int, batch_size: int) -> int:
@@ -149,7 +152,8 @@ def start(
         "geometry": geometry_dict,
         "data": data.fingerprint,
     }
-    scheduler = make_scheduler(optimizer, settings, epochs)
+    batches = len(data.train_images) // min(settings.batch_size, len(data.train_images))
+    scheduler = make_scheduler(optimizer, settings, epochs * batches)
     return Run(model, optimizer, scheduler, fingerprint, make_ema(model, settings))
 
 
@@ -165,7 +169,7 @@ def restore(run: Run, path: str | os.PathLike, settings: TrainSettings) -> None:
         run.scheduler.load_state_dict(saved.scheduler_state)
     if run.ema is not None:
         run.ema.load_state_dict(saved.ema_state)
-    run.history, run.epoch = saved.history, saved.epoch
+    run.history, run.epoch, run.images_seen = saved.history, saved.epoch, saved.images_seen
     run.seconds_before = run.history[-1]["wall_seconds"] if run.history else 0.0
     log.info("%s: resuming after epoch %d", path, run.epoch)
 
@@ -206,18 +210,21 @@ def train_one_epoch(
     epochs: int,
     progress: bool,
 ) -> None:
-    """One pass over the shuffled training images; evaluate after the batches where an evaluation step falls."""
+    """One pass over the shuffled training images, a cosine schedule stepping after every batch; in an evaluated
+    epoch (:func:`evaluated_epoch`), evaluate after the batches where an evaluation step falls."""
     n = len(images.train)
     batch_size = min(settings.batch_size, n)
     n_batches = n // batch_size  # the last partial batch is dropped: batch norm needs more than one image
     steps = settings.evaluations_per_epoch
     evaluate_after = {round(n_batches * (k + 1) / steps) for k in range(steps)}
+    if not evaluated_epoch(epoch, epochs, settings.evaluate_every):
+        evaluate_after = set()
     seed = _epoch_seed(settings.seed, epoch)
     order = np.random.default_rng(seed).permutation(n)
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout
     run.model.train()
-    squared, counted, images_seen = torch.zeros((), device=device), 0, run.images_seen
+    squared, counted = torch.zeros((), device=device), 0
     bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress)
     for b in bar:
         rows = order[b * batch_size : (b + 1) * batch_size]
@@ -233,11 +240,13 @@ def train_one_epoch(
         loss = train_step(run.model, run.optimizer, x, images.train_labels[torch.from_numpy(rows).to(device)], device)
         if run.ema is not None:
             run.ema.update_parameters(run.model)
-        squared, counted, images_seen = squared + loss * len(rows), counted + len(rows), images_seen + len(rows)
+        squared, counted, run.images_seen = squared + loss * len(rows), counted + len(rows), run.images_seen + len(rows)
         if b + 1 in evaluate_after:
-            row = evaluate(run, images, settings, size, device, epoch, images_seen, math.sqrt(float(squared) / counted))
+            row = evaluate(run, images, settings, size, device, epoch, math.sqrt(float(squared) / counted))
             bar.set_postfix(train=f"{row['train_rmse']:.4f}", valid=f"{row['validation_rmse']:.4f}")
             squared, counted = torch.zeros((), device=device), 0
+        if isinstance(run.scheduler, torch.optim.lr_scheduler.CosineAnnealingLR):
+            run.scheduler.step()  # after the evaluation, so its row records the lr of the batches before it
     run.epoch = epoch + 1
 
 
@@ -261,7 +270,6 @@ def evaluate(
     size: int,
     device: torch.device,
     epoch: int,
-    images_seen: int,
     train_rmse: float,
 ) -> dict:
     """One evaluation step: held-out RMSE (for the history only), a history row and the learning-rate schedule
@@ -272,7 +280,7 @@ def evaluate(
     recalibrate_batch_norm(model, recalibration_images, size, device, settings.eval_batch_size)
     predicted = predict(model, images.valid, size, device, batch_size=settings.eval_batch_size)
     row = {
-        "images_seen": images_seen,
+        "images_seen": run.images_seen,
         "epoch": epoch + 1,
         "train_rmse": train_rmse,
         "validation_rmse": rmse(images.valid_labels, predicted),
@@ -283,15 +291,13 @@ def evaluate(
     log.info(
         "epoch %d, %d images: train RMSE %.4f, validation RMSE %.4f, lr %.2g",
         epoch + 1,
-        images_seen,
+        run.images_seen,
         train_rmse,
         row["validation_rmse"],
         lr,
     )
     if isinstance(run.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
         run.scheduler.step(train_rmse)
-    elif run.scheduler is not None:
-        run.scheduler.step()
     return row
 
 
@@ -392,7 +398,7 @@ def make_optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Opt
     return optimizers[settings.optimizer](model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings, epochs: int):
+def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings, total_steps: int):
     if settings.scheduler == "none":
         return None
     if settings.scheduler == "plateau":
@@ -400,7 +406,6 @@ def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings, ep
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=plateau.factor, patience=plateau.patience, min_lr=plateau.min_lr
         )
-    if settings.scheduler == "cosine":  # from lr to 0 over the run, one step per evaluation
-        steps = epochs * settings.evaluations_per_epoch
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    if settings.scheduler == "cosine":  # from lr to 0 over the run's optimizer steps
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
     raise ValueError(f"unknown scheduler {settings.scheduler!r}; choose none, plateau or cosine")

@@ -18,7 +18,7 @@ from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN, question_res
 from gzmorph.models import build_model, load_model
 from gzmorph.settings import SLICES, Augment, Plateau, TrainSettings
 from gzmorph.split import fold_ids, labelled_split, n_folds, subset_ids
-from gzmorph.training import TrainingData, epochs_for, fit, recalibrate_batch_norm
+from gzmorph.training import TrainingData, epochs_for, evaluated_epoch, fit, recalibrate_batch_norm
 from tests.scripts import CONFIG, config_overlay, run_script
 
 GEOMETRY = Geometry(crop_px=212, size=48)
@@ -47,6 +47,7 @@ def settings(**changes) -> TrainSettings:
         "rotate": False,
         "augment": Augment(shift_px=0.0, zoom=0.0),
         "evaluations_per_epoch": 1,
+        "evaluate_every": 1,
         "bn_recalibration_images": 256,
         "seed": 3,
         "ema_decay": 0.0,
@@ -118,16 +119,38 @@ def test_an_interrupted_run_resumes_and_continues_the_same_history(arrays, tmp_p
         torch.testing.assert_close(resumed.checkpoint.model_state[key], value, rtol=0, atol=0)
 
 
-def test_the_cosine_schedule_anneals_from_lr_to_zero_over_the_run_and_resumes(arrays, tmp_path):
+def test_the_cosine_schedule_anneals_from_lr_to_zero_over_the_steps_and_resumes(arrays, tmp_path):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
-    data = TrainingData(train_x[:96], train_y[:96], valid_x[:64], valid_y[:64])
-    run = settings(steps=6, scheduler="cosine", evaluations_per_epoch=2)
+    data = TrainingData(train_x[:128], train_y[:128], valid_x[:64], valid_y[:64])
+    run = settings(steps=8, scheduler="cosine", evaluations_per_epoch=2)  # 2 epochs of 4 steps
     whole = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE)
-    steps = np.arange(4)  # the lr in force at each of the 2 x 2 evaluation steps
-    np.testing.assert_allclose(whole.history["lr"], run.lr * (1 + np.cos(np.pi * steps / 4)) / 2, rtol=1e-6)
+    steps = np.array([1, 3, 5, 7])  # each row: the lr of the step just before it (after 2, 4, 6 and 8 steps)
+    np.testing.assert_allclose(whole.history["lr"], run.lr * (1 + np.cos(np.pi * steps / 8)) / 2, rtol=1e-6)
     fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "c.pt", stop_after_epochs=1)
     resumed = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "c.pt")
     np.testing.assert_allclose(resumed.history["lr"], whole.history["lr"], rtol=1e-6)
+
+
+def test_evaluating_every_third_epoch_keeps_the_run_and_its_last_weights_and_resumes(arrays, tmp_path):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    data = TrainingData(train_x[:96], train_y[:96], valid_x[:64], valid_y[:64])
+    every = settings(steps=15, scheduler="cosine", evaluate_every=3)  # 5 epochs of 3 steps: evaluated 3 and 5
+    each = settings(steps=15, scheduler="cosine", evaluate_every=1)
+    sparse, dense = (fit(SMALL_CNN, s, data, GEOMETRY, DEVICE) for s in (every, each))
+    assert list(sparse.history["epoch"]) == [3, 5] and list(sparse.history["images_seen"]) == [288, 480]
+    pd.testing.assert_frame_equal(  # the same training: evaluating changes only batch-norm statistics, then refreshed
+        sparse.history[["images_seen", "validation_rmse", "lr"]].reset_index(drop=True),
+        dense.history.loc[dense.history["epoch"].isin([3, 5]), ["images_seen", "validation_rmse", "lr"]].reset_index(
+            drop=True
+        ),
+        rtol=1e-4,
+    )
+    fit(SMALL_CNN, every, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "s.pt", stop_after_epochs=4)
+    assert checkpoint.load(tmp_path / "s.pt").images_seen == 4 * 96  # counted through the unevaluated epoch 4
+    resumed = fit(SMALL_CNN, every, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "s.pt")
+    pd.testing.assert_frame_equal(resumed.history.drop(columns="wall_seconds"),
+                                  sparse.history.drop(columns="wall_seconds"))  # fmt: skip
+    assert evaluated_epoch(0, 2, 3) is False and evaluated_epoch(1, 2, 3) is True and evaluated_epoch(2, 9, 3)
 
 
 def test_with_ema_decay_the_moving_average_of_the_weights_is_evaluated_and_kept(arrays, tmp_path):
