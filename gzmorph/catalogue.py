@@ -29,7 +29,7 @@ from astropy.table import Table
 
 from gzmorph.archives import MAX_ID
 from gzmorph.io import atomic_path
-from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS, N_LABELS, READABLE_NAMES, describe
+from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS, MERGER_COLUMN, N_LABELS, READABLE_NAMES, describe
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,28 @@ def id_array(ids: Iterable) -> np.ndarray:
     return np.array(texts, dtype=object)
 
 
-def catalogue_frame(ids: Iterable, predictions: np.ndarray, spread: np.ndarray | None = None) -> pd.DataFrame:
+def member_merger_column(fold: int) -> str:
+    """The catalogue column of fold model ``fold``'s own merger vote, e.g. Class8.6_fold0."""
+    return f"{MERGER_COLUMN}_fold{fold}"
+
+
+def catalogue_frame(
+    ids: Iterable,
+    predictions: np.ndarray,
+    spread: np.ndarray | None = None,
+    member_mergers: np.ndarray | None = None,
+) -> pd.DataFrame:
     """The ID (``id_array``) plus the 37 predicted columns (float32), in Kaggle column order; with ``spread``, the
-    per-galaxy standard deviation of each prediction follows as ``<column>_std``."""
+    per-galaxy standard deviation of each prediction follows as ``<column>_std``; with ``member_mergers`` (members,
+    N), each fold model's merger vote as ``Class8.6_fold<k>``."""
     frame = pd.DataFrame(np.asarray(predictions, dtype=np.float32).reshape(-1, N_LABELS), columns=list(LABEL_COLUMNS))
     frame.insert(0, ID_COLUMN, id_array(ids))
     if spread is not None:
         spread_frame = pd.DataFrame(np.asarray(spread, dtype=np.float32), columns=list(SPREAD_COLUMNS))
         frame = pd.concat([frame, spread_frame], axis=1)
+    if member_mergers is not None:
+        for fold, votes in enumerate(np.asarray(member_mergers, dtype=np.float32)):
+            frame[member_merger_column(fold)] = votes
     return frame
 
 

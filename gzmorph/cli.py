@@ -71,11 +71,11 @@ class Interface:
 # Files that many scripts read, declared once.
 TRAIN_INDEX = Files("train_index", "index.parquet of the labelled shard set (shards and summary.json beside it)")
 TEST_INDEX = Files("test_index", "index.parquet of the unlabelled shard set (shards and summary.json beside it)")
-SPLIT = Files("split", "split.parquet: GalaxyID and subset of every labelled galaxy")
-BASELINE = Files("baseline", "mean-baseline JSON (its validation_rmse is drawn as a line)")
+SPLIT = Files("split", "split.parquet: GalaxyID, subset and fold of every labelled galaxy")
+BASELINE = Files("baseline", "mean-baseline JSON (its validation_rmse, on held-out fold 0, is drawn as a line)")
 MODEL = Files("model", "a model checkpoint, e.g. results/models/best/model.pt")
 FIGURE = Files("figure", "output PNG")
-VALIDATION_PREDICTIONS = Files("predictions", "validation predictions of the chosen model (GalaxyID + 37 columns)")
+OOF_PREDICTIONS = Files("predictions", "out-of-fold predictions of the chosen model (GalaxyID, fold, 37 columns)")
 CHOICE = Files("choice", "results/models/best/metrics.json naming the chosen model (for the title)")
 
 

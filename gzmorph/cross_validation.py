@@ -1,4 +1,5 @@
-"""k-fold cross-validation of custom-CNN settings on the training subset, and the choice of the best setting."""
+"""k-fold cross-validation of custom-CNN settings on the labelled galaxies outside the test subset, and the choice of
+the best setting."""
 
 import logging
 
@@ -42,8 +43,8 @@ def cross_validate(
 ) -> pd.DataFrame:
     """Train every grid setting (overrides of ``base_spec``) on every k-1 folds and score it on the held-out fold.
 
-    Returns one row per (setting, fold): setting (its label), fold, and validation_rmse, the best evaluation step of
-    that fold's run (the weights training would keep).
+    Returns one row per (setting, fold): setting (its label), fold, and validation_rmse, of the last weights of that
+    fold's run (the weights training keeps).
     """
     rows = []
     parts = kfold_indices(len(images), folds, seed)

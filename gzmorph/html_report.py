@@ -57,10 +57,10 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
         Item("results/data/test/rejects.csv", "Unlabelled images that failed to decode"),
         Item(
             "results/figures/split/label_histograms_split.png",
-            "Train and validation label distributions",
+            "Label distributions: held-out fold 0 against the other folds",
             "label_histograms_split.rst",
         ),
-        Item("results/tables/split_ks.csv", "Train vs validation: KS test per label", "split_ks.rst"),
+        Item("results/tables/split_ks.csv", "Fold 0 vs the other folds: KS test per label", "split_ks.rst"),
     ),
     "Exploration": (
         Item("results/figures/explore/random_images.png", "Random labelled galaxies", "random_images.rst"),
@@ -92,7 +92,11 @@ SECTIONS: dict[str, tuple[Item, ...]] = {
         Item("results/models/best/metrics.json", "The chosen model", "best_choice.rst"),
     ),
     "Evaluation": (
-        Item("results/figures/evaluate/validation_curves.png", "Validation curves", "validation_curves.rst"),
+        Item(
+            "results/figures/evaluate/validation_curves.png",
+            "Held-out curves of the fold models",
+            "validation_curves.rst",
+        ),
         Item("results/figures/evaluate/true_vs_predicted.png", "True vs predicted", "true_vs_predicted.rst"),
         Item("results/tables/test_rmse.csv", "Final scores on the held-out test subset", "test_rmse.rst"),
         Item("results/tables/per_label_rmse.csv", "RMSE per label (test subset)", "per_label_rmse.rst"),
@@ -357,8 +361,10 @@ def model_description(best: Mapping) -> str:
     width = mapping(best.get("model_spec")).get("width")
     if best.get("architecture") and width:
         parts[0] += f" (width {fmt_number(width)})"
-    if best.get("epochs") is not None:
-        parts.append(f"{fmt_number(best['epochs'])} epochs (kept epoch {fmt_number(best.get('best_epoch'))})")
+    if parts and best.get("folds") is not None:
+        parts[0] += f", ensemble of {fmt_number(best['folds'])} fold models"
+    if best.get("steps") is not None:
+        parts.append(f"{fmt_number(best['steps'])} steps ({fmt_number(best.get('epochs'))} epochs), last weights kept")
     if best.get("scheduler"):
         parts.append(f"scheduler {best['scheduler']}")
     if "rotate" in best:
@@ -435,12 +441,13 @@ def headline_cards(baseline: Mapping, best: Mapping, scores: Sequence[Mapping], 
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
-def model_row(row: Mapping, base: float | None, validation: Mapping) -> list[str]:
-    """One row of test_rmse.csv for the models table; the validation RMSE (used to choose) on the one-view row."""
+def model_row(row: Mapping, base: float | None, validation: Mapping, views: float | None) -> list[str]:
+    """One row of test_rmse.csv for the models table; the out-of-fold RMSE (used to choose) on the row with the
+    ``views`` it was measured with."""
     rmse, auc = number(row.get("rmse")), number(row.get("merger_auc"))
     change = "" if rmse is None or not base else f"{100 * (rmse / base - 1):+.1f}%"
     merger = f"{rmse_text(row.get('merger_rmse'))} vs {rmse_text(row.get('merger_rmse_mean_baseline'))}"
-    chosen_on = rmse_text(validation.get(row.get("model"))) if number(row.get("tta_views")) == 1 else ""
+    chosen_on = rmse_text(validation.get(row.get("model"))) if number(row.get("tta_views")) == views else ""
     return [
         str(row.get("model", "n/a")),
         fmt_number(row.get("tta_views")),
@@ -462,11 +469,12 @@ def models_html(baseline: Mapping, best: Mapping, scores: Sequence[Mapping]) -> 
     rows = [
         ["mean-label baseline", "", rmse_text(base), "", merger_base, "", rmse_text(baseline.get("validation_rmse"))]
     ]
-    rows += [model_row(row, base, validation) for row in scores]
+    views = max((number(row.get("tta_views")) or 0 for row in scores), default=None)  # predict.tta: the choice's
+    rows += [model_row(row, base, validation, views) for row in scores]
     with_tta, _ = chosen_scores(scores, best)
     chosen = next((k + 1 for k, row in enumerate(scores) if row is with_tta), None)
     header = ["model", "views", "test RMSE [68% interval]", "vs baseline", "merger RMSE vs its baseline",
-              "merger AUC", "validation RMSE (used to choose)"]  # fmt: skip
+              "merger AUC", "out-of-fold RMSE (used to choose)"]  # fmt: skip
     return table_html(header, rows, chosen)
 
 
@@ -488,6 +496,8 @@ def models_notes(best: Mapping, scores: Sequence[Mapping], tta: Mapping) -> str:
         lines.append(f"Architecture of the best model, chosen between resnet18 and cnn: {chosen} ({choice['reason']}).")
     if model_description(best):
         lines.append(f"Chosen model: {best.get('model', 'n/a')}: {model_description(best)}.")
+    if best.get("selection_note"):
+        lines.append(str(best["selection_note"]))
     if number(tta.get("rmse_with_tta")) is not None and number(tta.get("relative_change")) is not None:
         lines.append(
             f"Test-time augmentation ({fmt_number(tta.get('tta'))} views) changes the best model's test RMSE from "

@@ -21,11 +21,14 @@ from gzmorph.archives import DataError, iter_named_images
 from gzmorph.augment import to_device_batch
 from gzmorph.catalogue import catalogue_frame
 from gzmorph.geometry import Geometry
-from gzmorph.labels import N_LABELS
+from gzmorph.labels import LABEL_COLUMNS, MERGER_COLUMN, N_LABELS
+from gzmorph.models import Ensemble
 from gzmorph.preprocess import decode_items
 from gzmorph.shards import ShardSet
 
 log = logging.getLogger(__name__)
+
+MERGER_INDEX = LABEL_COLUMNS.index(MERGER_COLUMN)
 
 # (quarter turns, mirror) for each of the 8 symmetries of a square; index 0 is the identity.
 DIHEDRAL: tuple[tuple[int, bool], ...] = tuple((k, flip) for flip in (False, True) for k in range(4))
@@ -77,23 +80,48 @@ def predict_with_spread(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The TTA-averaged vote fractions (N, 37) and their standard deviation over the ``tta`` views (zero for
     ``tta=1``), a per-galaxy uncertainty of the prediction. The model's train/eval mode is restored afterwards."""
+    mean, spread, _ = _predict(model, fields, size, device, tta, batch_size, members=False)
+    return mean, spread
+
+
+@torch.no_grad()
+def predict_members(
+    ensemble: Ensemble,
+    fields: np.ndarray | torch.Tensor,
+    size: int,
+    device: torch.device | str,
+    tta: int = 1,
+    batch_size: int = 256,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`predict_with_spread` for an ensemble (the mean of its members, and the spread of that mean over the
+    views), plus each member's TTA-averaged prediction (members, N, 37), from one pass over the images."""
+    return _predict(ensemble, fields, size, device, tta, batch_size, members=True)
+
+
+def _predict(model, fields, size, device, tta, batch_size, members: bool):
     tta, device = check_tta(tta), torch.device(device)
     was_training = model.training
     model.eval()
-    means, spreads = [], []
+    means, spreads, member_means = [], [], []
     for start in range(0, len(fields), batch_size):
         view = to_device_batch(fields[start : start + batch_size], device, size, rotate=False)
         with autocast(device):
-            views = [model(dihedral(view, index)).float() for index in range(tta)]
-        total = views[0]
-        for other in views[1:]:
-            total = total + other
-        means.append((total / tta).cpu())
-        spreads.append(torch.stack(views).std(dim=0, correction=0).cpu())
+            outputs = [_outputs(model, dihedral(view, index), members).float() for index in range(tta)]
+        per_member = torch.stack(outputs).mean(dim=0)  # (members, B, 37): each member over the views
+        views = torch.stack([output.mean(dim=0) for output in outputs])  # (views, B, 37): the mean of the members
+        means.append(per_member.mean(dim=0).cpu())
+        spreads.append(views.std(dim=0, correction=0).cpu())
+        member_means.append(per_member.cpu())
     model.train(was_training)
     if not means:
-        return np.empty((0, N_LABELS), dtype=np.float32), np.empty((0, N_LABELS), dtype=np.float32)
-    return torch.cat(means).numpy(), torch.cat(spreads).numpy()
+        empty = np.empty((0, N_LABELS), dtype=np.float32)
+        return empty, empty, np.empty((len(model.members) if members else 1, 0, N_LABELS), dtype=np.float32)
+    return torch.cat(means).numpy(), torch.cat(spreads).numpy(), torch.cat(member_means, dim=1).numpy()
+
+
+def _outputs(model: nn.Module, batch: torch.Tensor, members: bool) -> torch.Tensor:
+    """(members, B, 37): each member's output, or the model's own as one member."""
+    return model.member_outputs(batch) if members else model(batch)[None]
 
 
 def predict_shards(
@@ -105,14 +133,22 @@ def predict_shards(
     positions: np.ndarray | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Catalogue rows with their TTA spread, one frame per batch, for ``positions`` of a ShardSet (default: all, in
-    index order)."""
+    index order); an :class:`Ensemble` adds each member's merger vote (``Class8.6_fold<k>``)."""
     positions = np.arange(len(shard_set)) if positions is None else np.asarray(positions, dtype=np.int64)
     size = shard_set.geometry.size
     with tqdm(total=len(positions), desc="predict", unit="img", mininterval=2.0) as bar:
         for start in range(0, len(positions), batch_size):
             batch = shard_set.batch(positions[start : start + batch_size])
-            yield catalogue_frame(batch.ids, *predict_with_spread(model, batch.images, size, device, tta, batch_size))
+            yield catalogue_rows(model, batch.ids, batch.images, size, device, tta, batch_size)
             bar.update(len(batch.ids))
+
+
+def catalogue_rows(model: nn.Module, ids, fields, size: int, device, tta: int, batch_size: int) -> pd.DataFrame:
+    """One catalogue frame: the TTA mean and spread, and for an ensemble each member's merger vote."""
+    if not isinstance(model, Ensemble):
+        return catalogue_frame(ids, *predict_with_spread(model, fields, size, device, tta, batch_size))
+    mean, spread, members = predict_members(model, fields, size, device, tta, batch_size)
+    return catalogue_frame(ids, mean, spread, members[:, :, MERGER_INDEX])
 
 
 ImageSources = str | os.PathLike | Iterable[str | os.PathLike]  # a directory, archive or image file, or several
@@ -166,7 +202,7 @@ def predict_images(
     check_tta(tta)
     with tqdm(desc="predict", unit="img", mininterval=2.0) as bar:
         for ids, fields in decoded_batches(images, geometry, batch_size, workers):
-            yield catalogue_frame(ids, *predict_with_spread(model, fields, geometry.size, device, tta, batch_size))
+            yield catalogue_rows(model, ids, fields, geometry.size, device, tta, batch_size)
             bar.update(len(ids))
 
 

@@ -19,7 +19,7 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock, conv1x1
 
 from gzmorph import checkpoint
-from gzmorph.checkpoint import Checkpoint, CheckpointError
+from gzmorph.checkpoint import Checkpoint, CheckpointError, EnsembleCheckpoint
 from gzmorph.labels import COLUMN_INDEX, N_LABELS, QUESTIONS
 
 ARCHITECTURES = ("resnet18", "cnn")
@@ -173,15 +173,36 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def load_model(path: str | os.PathLike, device: torch.device | str = "cpu") -> tuple[nn.Module, Checkpoint]:
-    """The saved network, on ``device`` and in eval mode, and its checkpoint; CheckpointError naming the file if the
-    weights do not fit the network the checkpoint describes."""
-    saved = checkpoint.load(path, map_location=device)
+class Ensemble(nn.Module):
+    """The mean of several networks' outputs (the fold models of one architecture): a drop-in model for ``predict``,
+    whose :meth:`member_outputs` also gives each member's prediction."""
+
+    def __init__(self, members: list[nn.Module]):
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def member_outputs(self, x: torch.Tensor) -> torch.Tensor:
+        """(members, B, 37): every member's prediction of the batch."""
+        return torch.stack([member(x) for member in self.members])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.member_outputs(x).mean(dim=0)
+
+
+def load_model(
+    path: str | os.PathLike, device: torch.device | str = "cpu"
+) -> tuple[nn.Module, Checkpoint | EnsembleCheckpoint]:
+    """The saved network (an :class:`Ensemble` for an ensemble checkpoint), on ``device`` and in eval mode, and its
+    checkpoint; CheckpointError naming the file if the weights do not fit the network the checkpoint describes."""
+    saved = checkpoint.load_any(path, map_location=device)
+    members = saved.members if isinstance(saved, EnsembleCheckpoint) else [saved]
     try:
-        model = build_model(saved.model_spec)
-        model.load_state_dict(saved.model_state)
+        networks = [build_model(member.model_spec) for member in members]
+        for network, member in zip(networks, members, strict=True):
+            network.load_state_dict(member.model_state)
     except (RuntimeError, ValueError, KeyError, TypeError) as error:
         raise CheckpointError(f"{path}: its weights do not fit the model it describes ({error})") from error
+    model = Ensemble(networks) if isinstance(saved, EnsembleCheckpoint) else networks[0]
     model.to(device)
     if torch.device(device).type == "cuda":
         model.to(memory_format=torch.channels_last)

@@ -2,7 +2,7 @@
 
 The config is validated against gzmorph/config.schema.yaml before any job runs; here it becomes typed objects. A
 rule passes its job only the slice it needs, as a plain dict cut by :data:`SLICES` (so Snakemake reruns exactly the
-jobs whose slice changed: editing ``training.epochs`` retrains both architectures, not the cross-validation), and the
+jobs whose slice changed: editing ``training.steps`` retrains both architectures, not the cross-validation), and the
 script turns the dict into its settings object with the same entry (see ``gzmorph.cli``).
 """
 
@@ -59,8 +59,8 @@ class Preprocess:
 class Split:
     test_fraction: float
     test_seed: int
-    validation_fraction: float
-    seed: int
+    seed: int  # deals the galaxies outside the test subset into the folds
+    folds: int  # models.folds: cross-fitting folds (each fold model trains on the others)
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,11 @@ class Predict:
 # (tests/test_command.py checks that they agree).
 DEFAULT_TTA = 8
 DEFAULT_BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class PredictViews:
+    tta: int  # predict.tta alone: a fold model's predictions of its held-out fold and the test subset
 
 
 @dataclass(frozen=True)
@@ -119,10 +124,11 @@ class TrainSettings:
     batch_size: int
     eval_batch_size: int
     evaluations_per_epoch: int
+    evaluate_every: int  # epochs between evaluated epochs (the last epoch is always evaluated)
     bn_recalibration_images: int  # training images whose statistics refresh batch norm before evaluation; 0: off
     plateau: Plateau
     augment: Augment
-    epochs: int
+    steps: int  # optimizer steps, rounded up to whole epochs of the training images (training.epochs_for)
     scheduler: str  # "none" | "plateau" | "cosine"
     rotate: bool  # random rotation, mirror flip (and augment's shift and zoom) of every training image
     ema_decay: float  # evaluate and keep an exponential moving average of the weights with this decay; 0: off
@@ -132,7 +138,7 @@ class TrainSettings:
 class CrossValidation:
     folds: int
     seed: int
-    epochs: int
+    steps: int  # optimizer steps per fold and setting, rounded up to whole epochs
     grid: tuple[dict, ...]  # each setting overrides keys of models.cnn
 
 
@@ -159,7 +165,7 @@ class TrainJob:
 @dataclass(frozen=True)
 class CrossValidationJob:
     models: Models
-    training: TrainSettings  # epochs come from cv.epochs, without scheduler or augmentation
+    training: TrainSettings  # steps come from cv.steps, without scheduler or augmentation
     cv: CrossValidation
 
 
@@ -175,7 +181,7 @@ def _cross_validation_job(config: dict, wildcards: Mapping[str, str]) -> dict:
     cv = config["cv"]
     return {
         "models": _models(config, ("cnn",)),
-        "training": {**config["training"], "epochs": cv["epochs"], "scheduler": "none", "rotate": False},
+        "training": {**config["training"], "steps": cv["steps"], "scheduler": "none", "rotate": False},
         "cv": cv,
     }
 
@@ -201,8 +207,12 @@ def _section(name: str) -> Callable[[dict, Mapping[str, str]], dict]:
 SLICES: dict[str, Slice] = {
     "ingest": Slice(_section("ingest"), lambda d: from_dict(Ingest, d)),
     "preprocess": Slice(_section("preprocess"), lambda d: from_dict(Preprocess, d)),
-    "split": Slice(_section("split"), lambda d: from_dict(Split, d)),
+    "split": Slice(
+        lambda config, wildcards: {**config["split"], "folds": config["models"]["folds"]},
+        lambda d: from_dict(Split, d),
+    ),
     "predict": Slice(_section("predict"), lambda d: from_dict(Predict, d)),
+    "views": Slice(lambda config, wildcards: {"tta": config["predict"]["tta"]}, lambda d: from_dict(PredictViews, d)),
     "explore": Slice(_section("explore"), lambda d: from_dict(Explore, d)),
     "evaluate": Slice(_section("evaluate"), lambda d: from_dict(Evaluate, d)),
     "train": Slice(

@@ -28,7 +28,8 @@ def summary_lines(results: str | Path = "results") -> list[str]:
     best = _read(results / "models" / "best" / "metrics.json")
     if best:
         lines.append(
-            f"best model: {best['model']} ({best['architecture']}), validation RMSE {best['validation_rmse']:.4f}"
+            f"best model: {best['model']} ({best['architecture']} ensemble of {best['folds']} fold models), "
+            f"out-of-fold RMSE {best['out_of_fold_rmse']:.4f}"
         )
     scores_path = results / "tables" / "test_rmse.csv"
     if scores_path.exists():

@@ -1,4 +1,9 @@
-"""The training loop: MSE loss, RMSE history at evaluation steps, resume from the last state, the kept best model.
+"""The training loop: MSE loss, RMSE history at evaluation steps, resume from the last state, the kept last weights.
+
+The run's length is ``settings.steps`` optimizer steps, rounded up to whole epochs (:func:`epochs_for`), so a larger
+data set means fewer epochs, not a longer run. The kept model is the last evaluated one (the moving average of the
+weights if the run keeps one): no choice looks at the held-out labels, which are read only for the history's
+curves, so a fold model's held-out fold stays clean for calibration.
 
 One call of :func:`fit` trains one network on uint8 fields held in memory (on the GPU when there is one: the whole
 Kaggle training set is under 1 GB at the default 68-px field). It reads as its steps: start (or restore), train one
@@ -62,10 +67,10 @@ def ids_fingerprint(ids: np.ndarray) -> dict:
 
 @dataclass
 class FitResult:
-    model: nn.Module  # with the kept (lowest validation RMSE) weights, in eval mode
+    model: nn.Module  # with the kept (last evaluated) weights, in eval mode
     checkpoint: Checkpoint  # the kept model (what model.pt holds)
     history: pd.DataFrame  # HISTORY_COLUMNS, one row per evaluation step
-    validation_rmse: float  # of the kept model
+    validation_rmse: float  # of the kept model, on the held-out images (reported, never used for a choice)
     train_seconds: float  # wall time of all training and evaluation, summed over resumed runs
 
 
@@ -80,13 +85,9 @@ class Run:
     ema: AveragedModel | None = None  # the moving average of the weights that is evaluated and kept, if any
     history: list[dict] = field(default_factory=list)
     epoch: int = 0
-    best: dict = field(default_factory=lambda: {"validation_rmse": math.inf, "model_state": None})
+    images_seen: int = 0  # training images through the optimizer so far
     started: float = field(default_factory=time.perf_counter)
     seconds_before: float = 0.0  # wall time of earlier, resumed runs
-
-    @property
-    def images_seen(self) -> int:
-        return self.history[-1]["images_seen"] if self.history else 0
 
     @property
     def wall_seconds(self) -> float:
@@ -103,12 +104,14 @@ def fit(
     stop_after_epochs: int | None = None,
     progress: bool = True,
 ) -> FitResult:
-    """Train ``build_model(spec)``, evaluating ``settings.evaluations_per_epoch`` times per epoch; keep the weights
-    with the lowest validation RMSE. With ``checkpoint_path`` the last state is saved there after every epoch and a
-    run whose saved state matches this model, data, geometry and settings (epochs aside) resumes from it.
-    ``stop_after_epochs`` ends this call after that many epochs in total (to simulate an interrupted run)."""
-    epochs = settings.epochs
-    run = start(spec, settings, data, geometry, device)
+    """Train ``build_model(spec)`` for ``settings.steps`` optimizer steps (whole epochs), evaluating
+    ``settings.evaluations_per_epoch`` times in every ``settings.evaluate_every``-th epoch and the last; keep the last
+    evaluated weights. With ``checkpoint_path`` the
+    last state is saved there after every epoch and a run whose saved state matches this model, data, geometry and
+    settings (steps aside) resumes from it. ``stop_after_epochs`` ends this call after that many epochs in total (to
+    simulate an interrupted run)."""
+    epochs = epochs_for(settings.steps, len(data.train_images), settings.batch_size)
+    run = start(spec, settings, data, geometry, device, epochs)
     if checkpoint_path is not None and Path(checkpoint_path).exists():
         restore(run, checkpoint_path, settings)
     images = DeviceImages(data, device)
@@ -120,7 +123,20 @@ def fit(
     return kept_model(run, spec, geometry)
 
 
-def start(spec: dict, settings: TrainSettings, data: TrainingData, geometry: Geometry, device: torch.device) -> Run:
+def evaluated_epoch(epoch: int, epochs: int, every: int) -> bool:
+    """Whether epoch ``epoch`` (0-based) of ``epochs`` holds evaluation steps: every ``every``-th, and the last."""
+    return (epoch + 1) % every == 0 or epoch + 1 == epochs
+
+
+def epochs_for(steps: int, n_images: int, batch_size: int) -> int:
+    """Whole epochs holding at least ``steps`` optimizer steps of ``n_images // batch_size`` batches each."""
+    batches = max(n_images // min(batch_size, n_images), 1)
+    return max(math.ceil(steps / batches), 1)
+
+
+def start(
+    spec: dict, settings: TrainSettings, data: TrainingData, geometry: Geometry, device: torch.device, epochs: int
+) -> Run:
     """A fresh network that predicts the training-mean labels, its optimizer and scheduler."""
     torch.manual_seed(settings.seed)
     model = build_model(spec)
@@ -136,7 +152,9 @@ def start(spec: dict, settings: TrainSettings, data: TrainingData, geometry: Geo
         "geometry": geometry_dict,
         "data": data.fingerprint,
     }
-    return Run(model, optimizer, make_scheduler(optimizer, settings), fingerprint, make_ema(model, settings))
+    batches = len(data.train_images) // min(settings.batch_size, len(data.train_images))
+    scheduler = make_scheduler(optimizer, settings, epochs * batches)
+    return Run(model, optimizer, scheduler, fingerprint, make_ema(model, settings))
 
 
 def restore(run: Run, path: str | os.PathLike, settings: TrainSettings) -> None:
@@ -151,18 +169,18 @@ def restore(run: Run, path: str | os.PathLike, settings: TrainSettings) -> None:
         run.scheduler.load_state_dict(saved.scheduler_state)
     if run.ema is not None:
         run.ema.load_state_dict(saved.ema_state)
-    run.history, run.epoch, run.best = saved.history, saved.epoch, saved.best
+    run.history, run.epoch, run.images_seen = saved.history, saved.epoch, saved.images_seen
     run.seconds_before = run.history[-1]["wall_seconds"] if run.history else 0.0
     log.info("%s: resuming after epoch %d", path, run.epoch)
 
 
 def _same_run(saved: dict, wanted: dict) -> bool:
-    """Equal apart from the number of epochs (so a finished run can be extended)."""
+    """Equal apart from the number of steps (so a finished run can be extended)."""
 
-    def without_epochs(fingerprint: dict) -> dict:
-        return {**fingerprint, "settings": {k: v for k, v in fingerprint.get("settings", {}).items() if k != "epochs"}}
+    def without_steps(fingerprint: dict) -> dict:
+        return {**fingerprint, "settings": {k: v for k, v in fingerprint.get("settings", {}).items() if k != "steps"}}
 
-    return without_epochs(saved) == without_epochs(wanted)
+    return without_steps(saved) == without_steps(wanted)
 
 
 class DeviceImages:
@@ -192,18 +210,21 @@ def train_one_epoch(
     epochs: int,
     progress: bool,
 ) -> None:
-    """One pass over the shuffled training images; evaluate after the batches where an evaluation step falls."""
+    """One pass over the shuffled training images, a cosine schedule stepping after every batch; in an evaluated
+    epoch (:func:`evaluated_epoch`), evaluate after the batches where an evaluation step falls."""
     n = len(images.train)
     batch_size = min(settings.batch_size, n)
     n_batches = n // batch_size  # the last partial batch is dropped: batch norm needs more than one image
     steps = settings.evaluations_per_epoch
     evaluate_after = {round(n_batches * (k + 1) / steps) for k in range(steps)}
+    if not evaluated_epoch(epoch, epochs, settings.evaluate_every):
+        evaluate_after = set()
     seed = _epoch_seed(settings.seed, epoch)
     order = np.random.default_rng(seed).permutation(n)
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout
     run.model.train()
-    squared, counted, images_seen = torch.zeros((), device=device), 0, run.images_seen
+    squared, counted = torch.zeros((), device=device), 0
     bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress)
     for b in bar:
         rows = order[b * batch_size : (b + 1) * batch_size]
@@ -219,11 +240,13 @@ def train_one_epoch(
         loss = train_step(run.model, run.optimizer, x, images.train_labels[torch.from_numpy(rows).to(device)], device)
         if run.ema is not None:
             run.ema.update_parameters(run.model)
-        squared, counted, images_seen = squared + loss * len(rows), counted + len(rows), images_seen + len(rows)
+        squared, counted, run.images_seen = squared + loss * len(rows), counted + len(rows), run.images_seen + len(rows)
         if b + 1 in evaluate_after:
-            row = evaluate(run, images, settings, size, device, epoch, images_seen, math.sqrt(float(squared) / counted))
+            row = evaluate(run, images, settings, size, device, epoch, math.sqrt(float(squared) / counted))
             bar.set_postfix(train=f"{row['train_rmse']:.4f}", valid=f"{row['validation_rmse']:.4f}")
             squared, counted = torch.zeros((), device=device), 0
+        if isinstance(run.scheduler, torch.optim.lr_scheduler.CosineAnnealingLR):
+            run.scheduler.step()  # after the evaluation, so its row records the lr of the batches before it
     run.epoch = epoch + 1
 
 
@@ -247,17 +270,17 @@ def evaluate(
     size: int,
     device: torch.device,
     epoch: int,
-    images_seen: int,
     train_rmse: float,
 ) -> dict:
-    """One evaluation step: validation RMSE, a history row, the kept weights and the learning-rate schedule."""
+    """One evaluation step: held-out RMSE (for the history only), a history row and the learning-rate schedule
+    (a plateau schedule follows the training RMSE, so no held-out label steers the run)."""
     lr = run.optimizer.param_groups[0]["lr"]
     model = evaluated_model(run)
     recalibration_images = images.train[: settings.bn_recalibration_images]
     recalibrate_batch_norm(model, recalibration_images, size, device, settings.eval_batch_size)
     predicted = predict(model, images.valid, size, device, batch_size=settings.eval_batch_size)
     row = {
-        "images_seen": images_seen,
+        "images_seen": run.images_seen,
         "epoch": epoch + 1,
         "train_rmse": train_rmse,
         "validation_rmse": rmse(images.valid_labels, predicted),
@@ -268,22 +291,13 @@ def evaluate(
     log.info(
         "epoch %d, %d images: train RMSE %.4f, validation RMSE %.4f, lr %.2g",
         epoch + 1,
-        images_seen,
+        run.images_seen,
         train_rmse,
         row["validation_rmse"],
         lr,
     )
-    if row["validation_rmse"] < run.best["validation_rmse"]:
-        run.best = {
-            "validation_rmse": row["validation_rmse"],
-            "model_state": _cpu_copy(model.state_dict()),
-            "epoch": epoch + 1,
-            "images_seen": images_seen,
-        }
     if isinstance(run.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-        run.scheduler.step(row["validation_rmse"])
-    elif run.scheduler is not None:
-        run.scheduler.step()
+        run.scheduler.step(train_rmse)
     return row
 
 
@@ -331,7 +345,7 @@ def recalibrate_batch_norm(
 
 
 def last_state(run: Run, spec: dict, geometry: Geometry) -> Checkpoint:
-    """What checkpoint.pt holds: the last weights with the optimizer and scheduler, and the kept weights so far."""
+    """What checkpoint.pt holds: the last weights with the optimizer, scheduler and moving-average state."""
     return Checkpoint(
         model_spec=spec,
         geometry=geometry,
@@ -344,29 +358,28 @@ def last_state(run: Run, spec: dict, geometry: Geometry) -> Checkpoint:
         optimizer_state=run.optimizer.state_dict(),
         scheduler_state=None if run.scheduler is None else run.scheduler.state_dict(),
         ema_state=None if run.ema is None else _cpu_copy(run.ema.state_dict()),
-        best=run.best,
     )
 
 
 def kept_model(run: Run, spec: dict, geometry: Geometry) -> FitResult:
-    """The network with the kept weights, in eval mode, and what model.pt holds."""
-    if run.best["model_state"] is None:
-        raise RuntimeError("training ran no evaluation step: set training epochs to at least 1")
-    run.model.load_state_dict(run.best["model_state"])
-    run.model.eval()
+    """The last evaluated network (the moving average if the run keeps one, with the batch-norm statistics of that
+    evaluation), in eval mode, and what model.pt holds."""
+    if not run.history:
+        raise RuntimeError("training ran no evaluation step: set training steps to at least 1")
+    model = evaluated_model(run).eval()
+    last = run.history[-1]
     kept = Checkpoint(
         model_spec=spec,
         geometry=geometry,
-        model_state=run.best["model_state"],
+        model_state=_cpu_copy(model.state_dict()),
         fingerprint=run.fingerprint,
         history=run.history,
-        epoch=run.best["epoch"],
-        validation_rmse=run.best["validation_rmse"],
-        images_seen=run.best["images_seen"],
+        epoch=run.epoch,
+        validation_rmse=last["validation_rmse"],
+        images_seen=last["images_seen"],
     )
     history = pd.DataFrame(run.history, columns=list(HISTORY_COLUMNS))
-    seconds = float(history["wall_seconds"].iloc[-1]) if len(history) else 0.0
-    return FitResult(run.model, kept, history, run.best["validation_rmse"], seconds)
+    return FitResult(model, kept, history, last["validation_rmse"], float(last["wall_seconds"]))
 
 
 def _epoch_seed(seed: int, epoch: int) -> int:
@@ -385,7 +398,7 @@ def make_optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Opt
     return optimizers[settings.optimizer](model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings):
+def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings, total_steps: int):
     if settings.scheduler == "none":
         return None
     if settings.scheduler == "plateau":
@@ -393,7 +406,6 @@ def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings):
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=plateau.factor, patience=plateau.patience, min_lr=plateau.min_lr
         )
-    if settings.scheduler == "cosine":  # from lr to 0 over the run, one step per evaluation
-        steps = settings.epochs * settings.evaluations_per_epoch
-        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    if settings.scheduler == "cosine":  # from lr to 0 over the run's optimizer steps
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
     raise ValueError(f"unknown scheduler {settings.scheduler!r}; choose none, plateau or cosine")

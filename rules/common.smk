@@ -10,11 +10,20 @@ TRAIN_DATA = {
 
 
 IMAGE_SETS = {"train": config["train_images"], "test": config["test_images"]}
+FOLDS = range(config["models"]["folds"])
 
 
 wildcard_constraints:
     imageset="train|test",
     model="|".join(MODEL_NAMES),
+    fold=r"\d+",
+
+
+def fold_files(name, models=ARCHITECTURES):
+    """One file of every fold model of ``models``: results/models/{model}/fold{fold}/{name}."""
+    return expand(
+        "results/models/{model}/fold{fold}/{name}", model=models, fold=FOLDS, name=name
+    )
 
 
 def config_slice(name):
@@ -46,6 +55,8 @@ def all_targets():
         *expand("results/figures/models/{model}_training.png", model=ARCHITECTURES),
         "results/tables/parameters.csv",
         "results/models/best/model.pt",
+        "results/models/best/oof_predictions.parquet",
+        "results/predictions/merger_calibration.parquet",
         "results/figures/evaluate/validation_curves.png",
         "results/figures/evaluate/true_vs_predicted.png",
         "results/figures/evaluate/extremes.png",

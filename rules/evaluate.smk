@@ -1,11 +1,11 @@
-# Evaluation figures and tables: one rule per figure. Inputs come from rules/models.smk (the training history of each
-# model, the chosen model and its validation predictions) and rules/data.smk (labelled shard set, split, mean
-# baseline); the network view shown is the labelled shard set's own geometry.
+# Evaluation figures and tables: one rule per figure. Inputs come from rules/models.smk (the training history and the
+# predictions of each fold model, the chosen ensemble and its out-of-fold predictions) and rules/data.smk (labelled
+# shard set, split, mean baseline); the network view shown is the labelled shard set's own geometry.
 
 
 rule evaluate_validation_curves:
     input:
-        histories=expand("results/models/{model}/history.csv", model=ARCHITECTURES),
+        histories=fold_files("history.csv"),
         baseline="results/baseline/mean.json",
     output:
         figure=report(
@@ -29,7 +29,7 @@ rule evaluate_validation_curves:
 
 rule evaluate_true_vs_predicted:
     input:
-        predictions="results/models/best/validation_predictions.parquet",
+        predictions="results/models/best/oof_predictions.parquet",
         choice="results/models/best/metrics.json",
         train_index="results/data/train/index.parquet",
         split="results/data/split.parquet",
@@ -55,7 +55,7 @@ rule evaluate_true_vs_predicted:
 
 rule evaluate_extremes:
     input:
-        predictions="results/models/best/validation_predictions.parquet",
+        predictions="results/models/best/oof_predictions.parquet",
         choice="results/models/best/metrics.json",
         train_index="results/data/train/index.parquet",
         split="results/data/split.parquet",
@@ -81,39 +81,10 @@ rule evaluate_extremes:
         "../scripts/evaluate_extremes.py"
 
 
-rule predict_labelled_test:
-    input:
-        model_pt="results/models/{model}/model.pt",
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
-    output:
-        predictions="results/predictions/labelled_test/{model}.parquet",
-        single_view="results/predictions/labelled_test/{model}_single_view.parquet",
-    log:
-        log="results/logs/predict_labelled_test/{model}.log",
-    benchmark:
-        "results/benchmarks/predict_labelled_test/{model}.tsv"
-    conda:
-        "../envs/models.yaml"
-    threads: 4
-    resources:
-        mem_mb=4000,
-        runtime=60,
-    params:
-        predict=config_slice("predict"),
-    script:
-        "../scripts/predict_labelled_test.py"
-
-
 rule evaluate_test:
     input:
-        predictions=expand(
-            "results/predictions/labelled_test/{model}.parquet", model=MODEL_NAMES
-        ),
-        single_view=expand(
-            "results/predictions/labelled_test/{model}_single_view.parquet",
-            model=MODEL_NAMES,
-        ),
+        predictions=fold_files("predictions.parquet"),
+        choice="results/models/best/metrics.json",
         train_index="results/data/train/index.parquet",
         split="results/data/split.parquet",
     output:

@@ -1,7 +1,9 @@
-# Models: cross-validate the custom-CNN settings, train resnet18 and cnn ({model}) with the same recipe, draw each
-# training curve, count parameters and publish the better of the two as results/models/best/. A train job that is
-# stopped resumes from results/models/{model}/checkpoint.pt (deliberately not an output: Snakemake deletes the
-# outputs of failed jobs, and the checkpoint must outlive one).
+# Models: cross-validate the custom-CNN settings, train fold model {fold} of resnet18 and cnn ({model}) with the same
+# recipe (models.folds independent jobs per architecture), draw each architecture's training curves, count
+# parameters and publish the better architecture's ensemble of fold models as results/models/best/, with the
+# out-of-fold predictions and the merger calibration table. A train job that is stopped resumes from
+# results/models/{model}/fold{fold}/checkpoint.pt (deliberately not an output: Snakemake deletes the outputs of
+# failed jobs, and the checkpoint must outlive one).
 
 
 rule cross_validate:
@@ -39,14 +41,14 @@ rule train:
     input:
         unpack(train_inputs),
     output:
-        model_pt="results/models/{model}/model.pt",
-        history="results/models/{model}/history.csv",
-        validation_predictions="results/models/{model}/validation_predictions.parquet",
-        metrics="results/models/{model}/metrics.json",
+        model_pt="results/models/{model}/fold{fold}/model.pt",
+        history="results/models/{model}/fold{fold}/history.csv",
+        metrics="results/models/{model}/fold{fold}/metrics.json",
+        predictions="results/models/{model}/fold{fold}/predictions.parquet",
     log:
-        log="results/logs/train/{model}.log",
+        log="results/logs/train/{model}/fold{fold}.log",
     benchmark:
-        "results/benchmarks/train/{model}.tsv"
+        "results/benchmarks/train/{model}/fold{fold}.tsv"
     wildcard_constraints:
         model="|".join(ARCHITECTURES),
     conda:
@@ -57,14 +59,15 @@ rule train:
         runtime=180,
     params:
         train=config_slice("train"),
+        views=config_slice("views"),
     script:
         "../scripts/train.py"
 
 
 rule training_curve:
     input:
-        history="results/models/{model}/history.csv",
-        metrics="results/models/{model}/metrics.json",
+        histories=expand("results/models/{{model}}/fold{fold}/history.csv", fold=FOLDS),
+        metrics="results/models/{model}/fold0/metrics.json",
         baseline="results/baseline/mean.json",
     output:
         figure=report(
@@ -90,12 +93,9 @@ rule training_curve:
 rule publish_best:
     input:
         **TRAIN_DATA,
-        models=expand("results/models/{model}/model.pt", model=ARCHITECTURES),
-        metrics=expand("results/models/{model}/metrics.json", model=ARCHITECTURES),
-        validation_predictions=expand(
-            "results/models/{model}/validation_predictions.parquet",
-            model=ARCHITECTURES,
-        ),
+        models=fold_files("model.pt"),
+        metrics=fold_files("metrics.json"),
+        predictions=fold_files("predictions.parquet"),
     output:
         model_pt="results/models/best/model.pt",
         best_metrics=report(
@@ -103,7 +103,8 @@ rule publish_best:
             caption="../report/best_choice.rst",
             category="Models",
         ),
-        best_validation_predictions="results/models/best/validation_predictions.parquet",
+        oof_predictions="results/models/best/oof_predictions.parquet",
+        calibration="results/predictions/merger_calibration.parquet",
     log:
         log="results/logs/publish_best.log",
     benchmark:
@@ -116,13 +117,14 @@ rule publish_best:
         runtime=10,
     params:
         model_choice=config_slice("model_choice"),
+        views=config_slice("views"),
     script:
         "../scripts/publish_best.py"
 
 
 rule count_parameters:
     input:
-        models=expand("results/models/{model}/model.pt", model=ARCHITECTURES),
+        models=expand("results/models/{model}/fold0/model.pt", model=ARCHITECTURES),
         train_summary="results/data/train/summary.json",
         split=TRAIN_DATA["split"],
     output:

@@ -1,6 +1,7 @@
 # Predictions for the unlabelled set as a scatter-gather over chunks of images: a checkpoint counts the
-# preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a
-# cluster), gather_predictions writes one catalogue. Then the merger report.
+# preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a cluster), and
+# gather_predictions writes one catalogue (the ensemble's mean and spread, and each fold model's merger vote). Then
+# the merger report, calibrated by the merger calibration table of rules/models.smk (cross-fitted over the folds).
 
 
 wildcard_constraints:
@@ -72,34 +73,10 @@ rule gather_predictions:
         "../scripts/gather_predictions.py"
 
 
-# ADAPTER (delete when the cross-fitted fold models are merged; the merger rule then reads the fold models'
-# results/predictions/merger_calibration.parquet and results/predictions/test_catalogue.parquet directly).
-rule merger_inputs:
-    input:
-        calibration="results/predictions/labelled_test/best.parquet",
-        test_catalogue="results/predictions/test_catalogue.parquet",
-        train_index="results/data/train/index.parquet",
-    output:
-        calibration_table="results/predictions/merger_calibration.parquet",
-        target_catalogue="results/predictions/adapter/test_catalogue.parquet",
-    log:
-        log="results/logs/merger_inputs.log",
-    benchmark:
-        "results/benchmarks/merger_inputs.tsv"
-    conda:
-        "../envs/figures.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    script:
-        "../scripts/merger_inputs.py"
-
-
 rule merger_report:
     input:
-        calibration_table=rules.merger_inputs.output.calibration_table,
-        target_catalogue=rules.merger_inputs.output.target_catalogue,
+        calibration_table=rules.publish_best.output.merger_calibration,
+        target_catalogue=rules.gather_predictions.output.parquet,
         train_index="results/data/train/index.parquet",
         test_index="results/data/test/index.parquet",
     output:

@@ -1,9 +1,10 @@
 """Table: trainable parameters of each trained model next to the number of pixel values it learned from.
 
-Each model is named by its folder (results/models/<model>/model.pt); the network view size comes from the
-labelled shard set's summary.json.
+Each architecture is named by its folder (results/models/<architecture>/fold0/model.pt: every fold model of an
+architecture has the same network); the pixel values are those one fold model trains on; the network view size
+comes from the labelled shard set's summary.json.
 
-    python scripts/count_parameters.py --models results/models/{resnet18,cnn}/model.pt \
+    python scripts/count_parameters.py --models results/models/{resnet18,cnn}/fold0/model.pt \
         --train-summary results/data/train/summary.json --split results/data/split.parquet \
         --table results/tables/parameters.csv
 """
@@ -15,14 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 from gzmorph import checkpoint, cli
+from gzmorph.cross_fitting import fold_of
 from gzmorph.io import write_table
 from gzmorph.models import build_model, count_parameters
-from gzmorph.split import TRAIN
+from gzmorph.split import fold_ids
 
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("models", "results/models/<model>/model.pt of each trained model", many=True),
+        cli.Files("models", "results/models/<architecture>/fold0/model.pt of each architecture", many=True),
         cli.Files("train_summary", "summary.json of the labelled shard set (network view size)"),
         cli.SPLIT,
     ),
@@ -35,7 +37,7 @@ def parameter_row(path: str, pixel_values: int) -> dict:
     spec = checkpoint.load(path).model_spec
     n = count_parameters(build_model(spec))
     return {
-        "model": Path(path).parent.name,
+        "model": fold_of(path)[0],
         "architecture": spec["architecture"],
         "trainable_parameters": n,
         "training_pixel_values": pixel_values,
@@ -45,7 +47,7 @@ def parameter_row(path: str, pixel_values: int) -> dict:
 
 def main(args) -> None:
     size = int(json.loads(Path(args.train_summary).read_text())["size"])
-    n_train = int((pd.read_parquet(args.split)["subset"] == TRAIN).sum())
+    n_train = len(fold_ids(pd.read_parquet(args.split), 0, held_out=False))
     pixel_values = n_train * size * size * 3
     table = pd.DataFrame([parameter_row(path, pixel_values) for path in args.models])
     write_table(table, args.table)

@@ -1,4 +1,5 @@
-"""k-fold cross-validation of the custom-CNN settings in the config's cv.grid, on the training subset.
+"""k-fold cross-validation of the custom-CNN settings in the config's cv.grid, on every labelled galaxy outside the
+test subset (the galaxies the fold models are cross-fitted on; its own folds, cv.folds and cv.seed).
 
 Writes the fold scores (setting, fold, validation_rmse), the winning setting (lowest mean RMSE) that the cnn model
 is then trained with, and a figure of the scores.
@@ -37,7 +38,8 @@ def main(args) -> None:
     train = shards.subset(subset_ids(pd.read_parquet(args.split), TRAIN))
     device = pick_device(args.threads)
     grid = list(job.cv.grid)
-    logging.info("%d settings x %d folds on %d training images, %s", len(grid), job.cv.folds, len(train), device)
+    logging.info("%d settings x %d folds on %d labelled images outside the test subset, %s", len(grid), job.cv.folds,
+                 len(train), device)  # fmt: skip
     scores = cross_validate(
         base_spec, grid, job.training, train.all_images(), train.labels, job.cv.folds, job.cv.seed, geometry, device
     )

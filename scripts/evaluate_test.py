@@ -1,7 +1,10 @@
-"""Tables and figure of the final evaluation on the held-out labelled test subset: RMSE of every model with and
-without test-time augmentation (with its bootstrap interval), per label, the merger vote's RMSE and ROC AUC, the TTA
-effect of the best model, and whether the predicted spread tracks the error."""
+"""Tables and figure of the final evaluation on the held-out labelled test subset, from the fold models' predictions:
+RMSE of each architecture's ensemble (the mean of its fold models) and of the best (the published ensemble), with and
+without test-time augmentation and with its bootstrap interval; each architecture's single fold model (RMSE averaged
+over the folds); per label; the merger vote's RMSE and ROC AUC; the TTA effect of the best; and whether the spread of
+the fold models tracks the error."""
 
+import json
 import logging
 from pathlib import Path
 
@@ -9,26 +12,26 @@ import numpy as np
 import pandas as pd
 
 from gzmorph import cli
-from gzmorph.catalogue import SPREAD_COLUMNS
+from gzmorph.cross_fitting import ensemble_test, read_fold_predictions, single_fold_test
 from gzmorph.evaluate import per_label_rmse, predictions_for, spread_error_bins, test_scores, tta_effect
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import spread_error_figure
 from gzmorph.io import write_json, write_table
-from gzmorph.labels import LABEL_COLUMNS
+from gzmorph.settings import ARCHITECTURES
 from gzmorph.shards import ShardSet
 from gzmorph.split import TEST, TRAIN, subset_ids
 
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("predictions", "results/predictions/labelled_test/<model>.parquet, every model", many=True),
-        cli.Files("single_view", "results/predictions/labelled_test/<model>_single_view.parquet", many=True),
+        cli.Files("predictions", "results/models/<architecture>/fold<k>/predictions.parquet, every fold", many=True),
+        cli.CHOICE,
         cli.TRAIN_INDEX,
         cli.SPLIT,
     ),
     outputs=(
         cli.Files("scores", "CSV: one row per model and number of views"),
-        cli.Files("per_label", "CSV: RMSE per label, every model and number of views"),
+        cli.Files("per_label", "CSV: RMSE per label, every ensemble and number of views"),
         cli.Files("tta_effect", "JSON: the best model's RMSE without and with TTA"),
         cli.FIGURE,
     ),
@@ -41,19 +44,40 @@ def main(args) -> None:
     split = pd.read_parquet(args.split)
     test = labelled.subset(subset_ids(split, TEST))
     true, train_mean = test.labels.astype(np.float64), labelled.subset(subset_ids(split, TRAIN)).labels.mean(axis=0)
-    tables, predicted = {}, {}
-    for path, views in [(p, args.predict.tta) for p in args.predictions] + [(p, 1) for p in args.single_view]:
-        model = Path(path).stem.removesuffix("_single_view")
-        tables[model, views] = pd.read_parquet(path)
-        predicted[model, views] = predictions_for(test.ids, tables[model, views], path)
-    scores = test_scores(true, predicted, train_mean, args.merger_definition.true_threshold)
+    fold_predictions = read_fold_predictions(args.predictions)
+    chosen = json.loads(Path(args.choice).read_text())["architecture"]
+    tta, threshold = args.predict.tta, args.merger_definition.true_threshold
+    predicted = {}
+    for model in ARCHITECTURES:
+        for views in sorted({tta, 1}):
+            source = f"test predictions of the {model} fold models ({views} views)"
+            predicted[model, views] = predictions_for(test.ids, ensemble_test(fold_predictions, model, views), source)
+    predicted.update({("best", views): predicted[chosen, views] for views in sorted({tta, 1})})
+    singles = {
+        m: single_fold_scores(true, fold_predictions, m, test.ids, tta, train_mean, threshold) for m in ARCHITECTURES
+    }
+    scores = pd.concat([test_scores(true, predicted, train_mean, threshold), *singles.values()], ignore_index=True)
     write_table(scores, args.scores)
     write_table(per_label_rmse(true, predicted, train_mean), args.per_label, float_format="%.5f")
-    write_json(tta_effect(scores, args.predict.tta), args.tta_effect)
-    best = tables["best", args.predict.tta].set_index("GalaxyID").loc[test.ids]
-    bins = spread_error_bins(true, best[list(LABEL_COLUMNS)].to_numpy(), best[list(SPREAD_COLUMNS)].to_numpy())
-    save_figure(spread_error_figure(bins, args.predict.tta, len(test)), args.figure)
+    write_json(tta_effect(scores, tta), args.tta_effect)
+    members = single_fold_test(fold_predictions, chosen, tta)
+    member_predictions = np.stack([predictions_for(test.ids, frame, f"fold {k}") for k, frame in members.items()])
+    bins = spread_error_bins(true, predicted["best", tta], member_predictions.std(axis=0))
+    spread_name = f"standard deviation over the {len(members)} fold models of {chosen} ({tta} TTA views each)"
+    save_figure(spread_error_figure(bins, spread_name, len(test)), args.figure)
     logging.info("test subset (%d galaxies):\n%s", len(test), scores.to_string(index=False))
+
+
+def single_fold_scores(true, fold_predictions, model, ids, views, train_mean, threshold) -> pd.DataFrame:
+    """One row: the scores of ``model``'s fold models one by one on the test subset, averaged over the folds (the
+    bootstrap interval's ends too), named <model>_single_fold."""
+    folds = single_fold_test(fold_predictions, model, views)
+    each = {(model, k): predictions_for(ids, frame, f"{model} fold {k}") for k, frame in folds.items()}
+    rows = test_scores(true, each, train_mean, threshold)
+    averaged = rows.drop(columns=["model"]).mean(numeric_only=True)
+    row = {"model": f"{model}_single_fold", **averaged.to_dict()}
+    row["tta_views"], row["n_galaxies"], row["n_true_mergers"] = views, len(ids), int(rows["n_true_mergers"].iloc[0])
+    return pd.DataFrame([row])
 
 
 if __name__ == "__main__":

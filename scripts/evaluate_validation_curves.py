@@ -1,8 +1,9 @@
-"""Figure: validation RMSE against training images seen for each model, with the mean-label baseline.
+"""Figure: held-out RMSE against training images seen for every fold model of each architecture, with the mean-label
+baseline.
 
-Each model is named by the folder of its history (results/models/<model>/history.csv).
+Each history is named by its folder (results/models/<architecture>/fold<k>/history.csv).
 
-    python scripts/evaluate_validation_curves.py --histories results/models/{resnet18,cnn,best}/history.csv \
+    python scripts/evaluate_validation_curves.py --histories results/models/{resnet18,cnn}/fold{0,1}/history.csv \
         --baseline results/baseline/mean.json --figure results/figures/evaluate/validation_curves.png
 """
 
@@ -13,29 +14,28 @@ from pathlib import Path
 import pandas as pd
 
 from gzmorph import cli
+from gzmorph.cross_fitting import by_fold
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import validation_curves_figure
 
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("histories", "results/models/<model>/history.csv of each model", many=True),
+        cli.Files("histories", "results/models/<architecture>/fold<k>/history.csv of each fold model", many=True),
         cli.BASELINE,
     ),
     outputs=(cli.FIGURE,),
 )
 
 
-def read_histories(paths: list[str]) -> dict[str, pd.DataFrame]:
-    """Each history by the name of its model folder; refuses a history without evaluation steps."""
-    histories = {}
-    for path in paths:
+def read_histories(paths: list[str]) -> dict[str, list[pd.DataFrame]]:
+    """Each architecture's fold histories in fold order; refuses a history without evaluation steps."""
+    histories: dict[str, list[pd.DataFrame]] = {}
+    for (model, _), path in sorted(by_fold(paths, "histories").items()):
         history = pd.read_csv(path)
         if not {"images_seen", "validation_rmse"} <= set(history.columns) or history.empty:
             raise ValueError(f"{path}: needs rows with images_seen and validation_rmse columns")
-        histories[Path(path).parent.name] = history
-    if len(histories) != len(paths):
-        raise ValueError(f"two histories of the same model folder among {paths}")
+        histories.setdefault(model, []).append(history)
     return histories
 
 
@@ -44,9 +44,9 @@ def main(args) -> None:
     baseline = json.loads(Path(args.baseline).read_text())["validation_rmse"]
     save_figure(validation_curves_figure(histories, baseline), args.figure)
     logging.info(
-        "wrote %s; best validation RMSE: %s; baseline %.4f",
+        "wrote %s; last held-out RMSE per fold: %s; baseline %.4f",
         args.figure,
-        {name: round(float(h["validation_rmse"].min()), 4) for name, h in histories.items()},
+        {name: [round(float(h["validation_rmse"].iloc[-1]), 4) for h in folds] for name, folds in histories.items()},
         baseline,
     )
 

@@ -1,5 +1,6 @@
 """Predict one chunk ({chunk}: a slice of ``predict.chunk_size`` positions) of a preprocessed image set with the
-best model: the scatter step."""
+best model, the ensemble of fold models: the scatter step. The catalogue holds the ensemble's mean, its spread over
+the TTA views (<column>_std) and each fold model's merger vote (Class8.6_fold<k>)."""
 
 import json
 import logging

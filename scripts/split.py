@@ -1,5 +1,5 @@
-"""The labelled galaxies' roles: a held-out test subset (stratified on true mergers, its own seed), then the random
-train/validation split of the rest (the split section of the config).
+"""The labelled galaxies' roles: a held-out test subset (stratified on true mergers, its own seed), then the rest dealt
+into models.folds cross-fitting folds (stratified on true mergers too; the split section of the config).
 
 python scripts/split.py --train-index results/data/train/index.parquet --split-table results/data/split.parquet
 """
@@ -11,13 +11,13 @@ import pandas as pd
 from gzmorph import cli
 from gzmorph.io import write_table
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
-from gzmorph.split import TEST, labelled_split
+from gzmorph.split import labelled_split
 
 # The output is not called "split": that name is the split settings' (args.split).
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(cli.TRAIN_INDEX,),
-    outputs=(cli.Files("split_table", "output Parquet: GalaxyID, subset (train, validation or test)"),),
+    outputs=(cli.Files("split_table", "output Parquet: GalaxyID, subset (train or test), fold (-1 for test)"),),
     settings=("split", "merger_definition"),
 )
 
@@ -26,13 +26,12 @@ def main(args) -> None:
     table = pd.read_parquet(args.train_index, columns=[ID_COLUMN, MERGER_COLUMN])
     is_merger = table[MERGER_COLUMN].to_numpy() >= args.merger_definition.true_threshold
     s = args.split
-    split = labelled_split(
-        table[ID_COLUMN].to_numpy(), is_merger, s.test_fraction, s.test_seed, s.validation_fraction, s.seed
-    )
+    split = labelled_split(table[ID_COLUMN].to_numpy(), is_merger, s.test_fraction, s.test_seed, s.folds, s.seed)
     write_table(split, args.split_table)
-    counts = split["subset"].value_counts()
-    n_test_mergers = int(is_merger[split["subset"].to_numpy() == TEST].sum())
-    logging.info("wrote %s: %s; %d true mergers in the test subset", args.split_table, counts.to_dict(), n_test_mergers)
+    counts = split["fold"].value_counts().sort_index()
+    mergers = pd.Series(is_merger).groupby(split["fold"].to_numpy()).sum()
+    logging.info("wrote %s: galaxies per fold (-1: test) %s, true mergers %s", args.split_table, counts.to_dict(),
+                 mergers.to_dict())  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,26 +1,36 @@
-"""Train one architecture ({model}: resnet18 or the cross-validated cnn) on the training subset with the recipe of
-the training section (the same for both); keep the weights with the lowest validation RMSE.
+"""Train fold model {fold} of one architecture ({model}: resnet18 or the cross-validated cnn) on every fold but its
+own, with the recipe of the training section (the same for both architectures); keep the last weights.
 
-Writes the kept model, the evaluation history, the kept model's validation predictions and its metrics. The last
-state goes to checkpoint.pt beside the model after every epoch; a rerun with the same settings resumes from it.
+No choice uses a label of the held-out fold or of the test subset: the run's length is fixed in steps, the kept
+weights are the last ones (the moving average if on), and the held-out RMSE in history.csv only draws the curves.
+So the held-out fold and the test subset can calibrate this model. Afterwards it predicts both (roles out_of_fold
+and test), with predict.tta views and with one view (for the TTA table). The last state goes to checkpoint.pt beside
+the model after every epoch; a rerun with the same settings resumes from it.
+
+    python scripts/train.py --model resnet18 --fold 0 --train-index results/data/train/index.parquet \
+        --split results/data/split.parquet --model-pt results/models/resnet18/fold0/model.pt \
+        --history results/models/resnet18/fold0/history.csv --metrics results/models/resnet18/fold0/metrics.json \
+        --predictions results/models/resnet18/fold0/predictions.parquet
 """
 
 import json
 import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gzmorph import checkpoint, cli
 from gzmorph.catalogue import catalogue_frame
+from gzmorph.cross_fitting import OUT_OF_FOLD
 from gzmorph.device import pick_device
 from gzmorph.inference import predict
 from gzmorph.io import write_json, write_table
 from gzmorph.models import count_parameters
 from gzmorph.settings import ARCHITECTURES
 from gzmorph.shards import ShardSet
-from gzmorph.split import TRAIN, VALIDATION, subset_ids
-from gzmorph.training import FitResult, TrainingData, fit
+from gzmorph.split import TEST, fold_ids, n_folds, subset_ids
+from gzmorph.training import FitResult, TrainingData, epochs_for, fit
 
 log = logging.getLogger("train")
 
@@ -32,13 +42,13 @@ INTERFACE = cli.Interface(
         cli.Files("best_setting", "results/models/cv/best_setting.json (the cnn model only)", optional=True),
     ),
     outputs=(
-        cli.Files("model_pt", "the kept model (lowest validation RMSE)"),
-        cli.Files("history", "history CSV, one row per evaluation step"),
-        cli.Files("validation_predictions", "validation predictions of the kept model (Parquet)"),
+        cli.Files("model_pt", "the kept model (last weights)"),
+        cli.Files("history", "history CSV, one row per evaluation step (held-out RMSE as validation_rmse)"),
         cli.Files("metrics", "metrics JSON"),
+        cli.Files("predictions", "Parquet: GalaxyID, role (out_of_fold, test), views, the 37 columns"),
     ),
-    settings=("train",),
-    wildcards=("model",),
+    settings=("train", "views"),
+    wildcards=("model", "fold"),
 )
 
 
@@ -48,18 +58,39 @@ def main(args) -> None:
     shards = ShardSet.of_index(args.train_index)
     geometry = shards.geometry
     split = pd.read_parquet(args.split)
-    train, valid = shards.subset(subset_ids(split, TRAIN)), shards.subset(subset_ids(split, VALIDATION))
+    fold = int(args.fold)
+    if not 0 <= fold < n_folds(split):
+        raise ValueError(f"{args.split}: fold {fold} does not exist (folds 0 to {n_folds(split) - 1})")
+    train, held_out = (shards.subset(fold_ids(split, fold, held_out=h)) for h in (False, True))
+    test = shards.subset(subset_ids(split, TEST))
     spec = model_spec(args, geometry.size)
     device = pick_device(args.threads)
-    log.info("%s: %s on %s, %d training and %d validation images", args.model, spec, device, len(train), len(valid))
-    data = TrainingData.from_shards(train, valid)
-    result = fit(spec, args.train.training, data, geometry, device, Path(args.model_pt).parent / "checkpoint.pt")
+    log.info("%s fold %d: %s on %s, %d training, %d held-out and %d test images", args.model, fold, spec, device,
+             len(train), len(held_out), len(test))  # fmt: skip
+    data = TrainingData.from_shards(train, held_out)
+    settings = args.train.training
+    result = fit(spec, settings, data, geometry, device, Path(args.model_pt).parent / "checkpoint.pt")
     checkpoint.save(result.checkpoint, args.model_pt)
     write_table(result.history, args.history)
-    predicted = predict(result.model, data.valid_images, geometry.size, device, 1, args.train.training.eval_batch_size)
-    write_table(catalogue_frame(valid.ids, predicted), args.validation_predictions)
-    write_json(metrics(args.model, spec, result, args.train.training, str(device)), args.metrics)
-    log.info("%s: kept validation RMSE %.4f after %.0f s", args.model, result.validation_rmse, result.train_seconds)
+    subsets = {OUT_OF_FOLD: held_out, TEST: test}
+    write_table(fold_predictions(result, subsets, args.views.tta, device, settings.eval_batch_size), args.predictions)
+    write_json(metrics(args.model, fold, spec, result, settings, len(train), str(device)), args.metrics)
+    log.info("%s fold %d: held-out RMSE %.4f after %.0f s", args.model, fold, result.validation_rmse,
+             result.train_seconds)  # fmt: skip
+
+
+def fold_predictions(result: FitResult, subsets: dict[str, ShardSet], tta: int, device, batch_size: int):
+    """GalaxyID, role, views and the 37 columns: every subset predicted with ``tta`` views and with one."""
+    frames = []
+    for role, shard_set in subsets.items():
+        images = shard_set.all_images()
+        for views in sorted({tta, 1}, reverse=True):
+            predicted = predict(result.model, images, shard_set.geometry.size, device, views, batch_size)
+            frame = catalogue_frame(shard_set.ids, predicted)
+            frame.insert(1, "role", role)
+            frame.insert(2, "views", np.int64(views))
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def model_spec(args, size: int) -> dict:
@@ -73,16 +104,18 @@ def model_spec(args, size: int) -> dict:
     return {"architecture": "cnn", "head": models.head, "size": size, **models.cnn, **overrides}
 
 
-def metrics(model: str, spec: dict, result: FitResult, settings, device: str) -> dict:
+def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_train: int, device: str) -> dict:
     images_seen = int(result.history["images_seen"].iloc[-1])
     return {
         "model": model,
+        "fold": fold,
         "architecture": spec["architecture"],
         "head": spec.get("head", "sigmoid"),
         "model_spec": spec,
-        "validation_rmse": result.validation_rmse,
-        "best_epoch": int(result.checkpoint.epoch),
-        "epochs": settings.epochs,
+        "held_out_rmse": result.validation_rmse,
+        "steps": settings.steps,
+        "epochs": epochs_for(settings.steps, n_train, settings.batch_size),
+        "n_train": n_train,
         "images_seen": images_seen,
         "train_seconds": result.train_seconds,
         "images_per_second": images_seen / result.train_seconds if result.train_seconds else None,

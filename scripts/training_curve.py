@@ -1,7 +1,8 @@
-"""Figure: one model's training and validation RMSE against images seen, with its learning rate.
+"""Figure: the training and held-out RMSE of one architecture's fold models against images seen, with the learning
+rate.
 
-    python scripts/training_curve.py --model cnn --history results/models/cnn/history.csv \
-        --metrics results/models/cnn/metrics.json --baseline results/baseline/mean.json \
+    python scripts/training_curve.py --model cnn --histories results/models/cnn/fold{0,1}/history.csv \
+        --metrics results/models/cnn/fold0/metrics.json --baseline results/baseline/mean.json \
         --figure results/figures/models/cnn_training.png
 """
 
@@ -12,14 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from gzmorph import cli
+from gzmorph.cross_fitting import fold_of
 from gzmorph.figures import save_figure
 from gzmorph.figures.training import training_curve_figure
 
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("history", "results/models/<model>/history.csv"),
-        cli.Files("metrics", "results/models/<model>/metrics.json (its ema_decay labels the curve)", optional=True),
+        cli.Files("histories", "results/models/<model>/fold<k>/history.csv of every fold", many=True),
+        cli.Files("metrics", "a fold's metrics.json (its ema_decay labels the curves)", optional=True),
         cli.Files("baseline", "mean-baseline JSON (its validation_rmse is drawn as a line)", optional=True),
     ),
     outputs=(cli.FIGURE,),
@@ -28,13 +30,14 @@ INTERFACE = cli.Interface(
 
 
 def main(args) -> None:
-    history = pd.read_csv(args.history)
-    if history.empty:
-        raise ValueError(f"{args.history}: no evaluation steps recorded")
+    histories = {fold_of(path)[1]: pd.read_csv(path) for path in args.histories}
+    empty = [path for path in args.histories if histories[fold_of(path)[1]].empty]
+    if empty:
+        raise ValueError(f"{empty}: no evaluation steps recorded")
     baseline = json.loads(Path(args.baseline).read_text())["validation_rmse"] if args.baseline else None
     ema_decay = json.loads(Path(args.metrics).read_text()).get("ema_decay", 0.0) if args.metrics else 0.0
-    save_figure(training_curve_figure(history, args.model, baseline, ema_decay), args.figure)
-    logging.info("wrote %s (%d evaluation steps)", args.figure, len(history))
+    save_figure(training_curve_figure(dict(sorted(histories.items())), args.model, baseline, ema_decay), args.figure)
+    logging.info("wrote %s (%d folds)", args.figure, len(histories))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from gzmorph import checkpoint
-from gzmorph.checkpoint import Checkpoint, CheckpointError
+from gzmorph.checkpoint import Checkpoint, CheckpointError, EnsembleCheckpoint
 from gzmorph.geometry import Geometry
-from gzmorph.models import build_model, load_model
+from gzmorph.models import Ensemble, build_model, load_model
 
 SPEC = {"architecture": "cnn", "head": "tree", "size": 16, "channels": [4], "kernel_size": 3, "fc": [8], "dropout": 0}
 GEOMETRY = Geometry(crop_px=212, size=16)
@@ -70,3 +70,48 @@ def test_weights_that_do_not_fit_the_spec_are_refused_naming_the_file(saved, tmp
     checkpoint.save(Checkpoint({**SPEC, "fc": [16]}, GEOMETRY, model.state_dict(), {}), path)
     with pytest.raises(CheckpointError, match="mismatch.pt: its weights do not fit"):
         load_model(path)
+
+
+def ensemble_file(tmp_path, members: int = 3):
+    """An ensemble checkpoint of ``members`` differently seeded networks, and the networks."""
+    networks = []
+    for seed in range(members):
+        torch.manual_seed(seed)
+        networks.append(build_model(SPEC).eval())
+    saved = [Checkpoint(SPEC, GEOMETRY, n.state_dict(), {"fold": k}, epoch=2) for k, n in enumerate(networks)]
+    path = tmp_path / "best.pt"
+    checkpoint.save_ensemble(EnsembleCheckpoint(saved, {"architecture": "cnn", "folds": members}), path)
+    return path, networks
+
+
+def test_an_ensemble_round_trips_and_its_forward_is_the_mean_of_its_members(tmp_path):
+    path, networks = ensemble_file(tmp_path)
+    loaded, content = load_model(path)
+    assert isinstance(loaded, Ensemble) and not loaded.training and len(loaded.members) == 3
+    assert content.info == {"architecture": "cnn", "folds": 3} and content.geometry == GEOMETRY
+    assert [m.fingerprint for m in content.members] == [{"fold": 0}, {"fold": 1}, {"fold": 2}]
+    images = torch.rand(5, 3, 16, 16)
+    with torch.no_grad():
+        each = torch.stack([n(images) for n in networks])
+        torch.testing.assert_close(loaded.member_outputs(images), each)
+        torch.testing.assert_close(loaded(images), each.mean(dim=0))
+    assert not torch.allclose(each[0], each[1])  # the members differ, so the mean is a real average
+
+
+def test_a_damaged_or_future_ensemble_gives_one_line_naming_the_file(tmp_path):
+    path, _ = ensemble_file(tmp_path, members=2)
+    content = torch.load(path, weights_only=True)
+    cases = {
+        "future.pt": {**content, "version": 99},
+        "no_members.pt": {**content, "members": []},
+        "damaged.pt": {**content, "members": [{"geometry": {}}]},
+        "mixed.pt": {
+            **content,
+            "members": [content["members"][0], {**content["members"][1], "geometry": {"crop_px": 100, "size": 16}}],
+        },  # fmt: skip
+    }
+    for name, broken in cases.items():
+        torch.save(broken, tmp_path / name)
+        with pytest.raises(CheckpointError) as error:
+            load_model(tmp_path / name)
+        assert str(error.value).startswith(f"{tmp_path / name}: ") and "\n" not in str(error.value), name

@@ -27,9 +27,11 @@ BEST = {
     "model": "best",
     "architecture": "cnn",
     "head": "tree",
+    "steps": 100,
     "epochs": 10,
-    "best_epoch": 9,
-    "validation_rmse": 0.1302,
+    "folds": 2,
+    "out_of_fold_rmse": 0.1302,
+    "selection_note": "a mild selection",
     "compared": {"resnet18": 0.1372, "cnn": 0.1302},
     "architecture_choice": CHOICE,
 }
@@ -100,13 +102,14 @@ def test_landing_models_table_is_the_test_subset(page):
     assert models.count("<tr") == 8  # header, baseline, 3 models x 2 views
     chosen = re.search(r"<tr class=chosen>(.*?)</tr>", models).group(1)
     assert "<td>best</td>" in chosen and "0.1258 [0.1214, 0.1301]" in chosen and "-25.4%" in chosen
+    assert chosen.endswith('<td class="num">0.1302</td>')  # the out-of-fold RMSE of its architecture (8 views)
     rows = re.findall(r"<tr>(.*?)</tr>", models)
     best_one_view = next(row for row in rows if row.startswith('<td>best</td><td class="num">1</td>'))
-    assert best_one_view.endswith('<td class="num">0.1302</td>')  # the validation RMSE of the architecture it copies
+    assert best_one_view.endswith('<td class="num"></td>')  # the out-of-fold RMSE: on the row of its views
     for text in ("0.1356 [0.1311, 0.1402]", "0.0858 vs 0.0987", "0.823", "<td>n/a</td>", "0.1372",
                  "differences inside them are ties", "100 galaxies, 9 true mergers",
                  "resnet18 and cnn: cnn (lower validation RMSE beyond the noise [-0.0121, -0.0032])",
-                 "from 0.1271 to 0.1258 (-1.0%)"):  # fmt: skip
+                 "from 0.1271 to 0.1258 (-1.0%)", "a mild selection"):  # fmt: skip
         assert text in models, text
 
 
@@ -132,13 +135,15 @@ def test_a_skipped_diagnostic_is_said_first():
 
 
 def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
-    recipe = {"architecture": "resnet18", "epochs": 32, "best_epoch": 31, "scheduler": "cosine", "rotate": True}
+    recipe = {"architecture": "resnet18", "folds": 3, "steps": 1700, "epochs": 55, "scheduler": "cosine",
+              "rotate": True}  # fmt: skip
     assert hr.model_description({**recipe, "ema_decay": 0.99}) == (
-        "resnet18 architecture, 32 epochs (kept epoch 31), scheduler cosine, rotation augmentation, "
-        "moving average of the weights (decay 0.99)"
+        "resnet18 architecture, ensemble of 3 fold models, 1700 steps (55 epochs), last weights kept, "
+        "scheduler cosine, rotation augmentation, moving average of the weights (decay 0.99)"
     )
     assert "moving average" not in hr.model_description({**recipe, "ema_decay": 0.0})
-    assert hr.model_description({**recipe, "model_spec": {"width": 32}}).startswith("resnet18 architecture (width 32),")
+    described = hr.model_description({**recipe, "model_spec": {"width": 32}})
+    assert described.startswith("resnet18 architecture (width 32), ensemble of 3 fold models,")
 
 
 def test_csv_records_parse_numbers():

@@ -16,7 +16,7 @@ from torch import nn
 from gzmorph import checkpoint as checkpoints
 from gzmorph.archives import DataError
 from gzmorph.catalogue import SPREAD_COLUMNS, catalogue_frame, write_catalogue
-from gzmorph.checkpoint import Checkpoint
+from gzmorph.checkpoint import Checkpoint, EnsembleCheckpoint
 from gzmorph.geometry import Geometry, decode_field
 from gzmorph.inference import (
     DIHEDRAL,
@@ -232,3 +232,33 @@ def test_predicting_an_empty_folder_fails_naming_it(checkpoint, tmp_path):
         run_script("predict.py", "--model", str(checkpoint), "--images", str(tmp_path / "empty"),
                    "--out", str(tmp_path / "c.csv"), "--configfile", str(CONFIG))  # fmt: skip
     assert not (tmp_path / "c.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def ensemble(tmp_path_factory) -> Path:
+    """An ensemble checkpoint of two differently seeded fold models."""
+    members = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        members.append(Checkpoint(SPEC, GEOMETRY, build_model(SPEC).state_dict(), fingerprint={}))
+    path = tmp_path_factory.mktemp("ensemble") / "best.pt"
+    checkpoints.save_ensemble(EnsembleCheckpoint(members, {"architecture": "cnn", "folds": 2}), path)
+    return path
+
+
+def test_an_ensemble_catalogue_holds_the_mean_its_spread_and_each_fold_models_merger_vote(ensemble, jpeg_dir, tmp_path):
+    index = shard_set_of(jpeg_dir, tmp_path / "test")
+    model, _ = load_model(ensemble)
+    rows = pd.concat(list(predict_shards(model, ShardSet.of_index(index), "cpu", tta=4, batch_size=2)))
+    assert list(rows.columns) == [*KAGGLE_HEADER, *SPREAD_COLUMNS, "Class8.6_fold0", "Class8.6_fold1"]
+    fields = ShardSet.of_index(index).all_images()
+    mean, spread = predict_with_spread(model, fields, 16, "cpu", 4)  # the ensemble as one model: unchanged TTA
+    np.testing.assert_allclose(rows[list(LABEL_COLUMNS)], mean, atol=1e-6)
+    np.testing.assert_allclose(rows[list(SPREAD_COLUMNS)], spread, atol=1e-6)
+    for fold, member in enumerate(model.members):
+        alone = predict(member, fields, 16, "cpu", 4)[:, LABEL_COLUMNS.index("Class8.6")]
+        np.testing.assert_allclose(rows[f"Class8.6_fold{fold}"], alone, atol=1e-6)
+    np.testing.assert_allclose(rows[["Class8.6_fold0", "Class8.6_fold1"]].mean(axis=1), rows["Class8.6"], atol=1e-6)
+    out = tmp_path / "c.csv"
+    write_catalogue([rows], out)
+    assert tuple(pd.read_csv(out).columns) == KAGGLE_HEADER  # the Kaggle file leaves the fold columns out

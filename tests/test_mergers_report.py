@@ -1,6 +1,6 @@
 """The merger analysis end to end on crafted galaxies: the typed result, reports for every kind of target set
 (0 %, 0.5 %, 1 %, 100 % mergers, one galaxy), the warning of a failed diagnostic, the figures, the HTML section,
-and the workflow scripts (the adapter and the merger report)."""
+and the merger report script."""
 
 import copy
 import dataclasses
@@ -189,33 +189,33 @@ def _shards(path, ids: np.ndarray, rng: np.random.Generator, merger: np.ndarray 
     (path / "summary.json").write_text(json.dumps({"crop_px": 212, "size": 48}))
 
 
-def test_adapter_and_merger_report_scripts_write_the_contract_tables_and_every_output(tmp_path, data):
+def test_merger_report_script_reads_the_cross_fitting_tables_and_writes_every_output(tmp_path, data):
     rng = np.random.default_rng(7)
     (calib_pred, calib_true), target = data["calib"], data["target"][0][:400]
     test_ids, calib_ids = np.arange(1000, 1400, dtype=np.uint64), np.arange(5000, 6200, dtype=np.uint64)
     _shards(tmp_path / "test", test_ids, rng)
     _shards(tmp_path / "train", calib_ids, rng, calib_true)
-    _predictions(test_ids, target, rng).to_parquet(tmp_path / "test.parquet")
-    _predictions(calib_ids, calib_pred, rng).to_parquet(tmp_path / "calibration.parquet")
-    contract = {
-        "calibration-table": tmp_path / "merger_calibration.parquet",
-        "target-catalogue": tmp_path / "t.parquet",
-    }
-    adapter_inputs = {"calibration": tmp_path / "calibration.parquet", "test-catalogue": tmp_path / "test.parquet",
-                      "train-index": tmp_path / "train/index.parquet"}  # fmt: skip
-    run_script("merger_inputs.py", *[a for k, v in {**adapter_inputs, **contract}.items() for a in (f"--{k}", str(v))])
-    rows = pd.read_parquet(contract["calibration-table"])
-    assert list(rows.columns) == [ID_COLUMN, "fold_model", "role", "predicted", "true"]
-    assert rows[ID_COLUMN].dtype == np.uint64 and set(rows["role"]) == {"test"} and set(rows["fold_model"]) == {0}
-    assert rows["true"].to_numpy() == pytest.approx(calib_true)
-    catalogue = pd.read_parquet(contract["target-catalogue"])
-    assert catalogue[f"{MERGER_COLUMN}_fold0"].to_numpy() == pytest.approx(catalogue[MERGER_COLUMN].to_numpy())
+    catalogue = _predictions(test_ids, target, rng).assign(**{"Class8.6_fold0": target, "Class8.6_fold1": target})
+    catalogue.to_parquet(tmp_path / "test.parquet")
+    # two fold models: each sees the 800 test-subset galaxies and its own 200 held-out galaxies
+    truth = pd.Series(calib_true, index=calib_ids)
+    rows = [
+        (0, "test", calib_ids[:800], calib_pred[:800]),
+        (1, "test", calib_ids[:800], calib_pred[:800]),
+        (0, "out_of_fold", calib_ids[800:1000], calib_pred[800:1000]),
+        (1, "out_of_fold", calib_ids[1000:], calib_pred[1000:]),
+    ]
+    parts = [pd.DataFrame({ID_COLUMN: ids, "fold_model": fold, "role": role, "predicted": predicted,
+                           "true": truth.loc[ids].to_numpy()})
+             for fold, role, ids, predicted in rows]  # fmt: skip
+    pd.concat(parts, ignore_index=True).to_parquet(tmp_path / "calibration.parquet")
     names = ("calibration", "gallery", "threshold_sweep", "rate_comparison", "coverage")
     figures = {f"{k}-figure": tmp_path / f"figures/{k}.png" for k in names}
     out = {"report": tmp_path / "report/merger_fraction.md", "numbers": tmp_path / "tables/merger.json",
            "p-merger": tmp_path / "p_merger.parquet", "curves": tmp_path / "curves.json", **figures}  # fmt: skip
     inputs = {
-        **contract,
+        "calibration-table": tmp_path / "calibration.parquet",
+        "target-catalogue": tmp_path / "test.parquet",
         "train-index": tmp_path / "train/index.parquet",
         "test-index": tmp_path / "test/index.parquet",
     }
@@ -231,5 +231,5 @@ def test_adapter_and_merger_report_scripts_write_the_contract_tables_and_every_o
     assert list(p_merger.columns) == [ID_COLUMN, "p_merger"] and list(p_merger[ID_COLUMN]) == list(test_ids)
     assert p_merger["p_merger"].between(0, 1).all()
     curves = json.loads(out["curves"].read_text())
-    assert len(curves["bin_edges"]) == 101 and len(curves["curves"]) == 1 and curves["true_threshold"] == 0.4
+    assert len(curves["bin_edges"]) == 101 and len(curves["curves"]) == 2 and curves["true_threshold"] == 0.4
     assert "](../figures/coverage.png)" in out["report"].read_text()

@@ -4,7 +4,7 @@ import pytest
 
 from gzmorph.baseline import mean_baseline
 from gzmorph.metrics import rmse, rmse_per_label
-from gzmorph.split import VALIDATION, random_split, subset_ids
+from gzmorph.split import TEST, subset_ids
 
 
 def test_rmse_is_over_all_galaxies_and_labels():
@@ -21,16 +21,6 @@ def test_rmse_refuses_mismatched_shapes():
         rmse(np.zeros((3, 37)), np.zeros((3, 36)))
 
 
-def test_split_is_random_seeded_and_80_20():
-    ids = np.arange(1000, 2000, dtype=np.uint64)
-    a, b, c = random_split(ids, 0.2, 1), random_split(ids, 0.2, 1), random_split(ids, 0.2, 2)
-    assert (a["subset"] == VALIDATION).sum() == 200
-    assert a.equals(b) and not a.equals(c)
-    validation = a.loc[a["subset"] == VALIDATION, "GalaxyID"].to_numpy()
-    assert 1200 < validation.mean() < 1800  # not the first or last fifth: the ids are shuffled
-    assert np.diff(validation).max() > 1
-
-
 def test_mean_baseline_on_known_labels():
     train = np.array([[0.0, 1.0], [1.0, 1.0]])
     validation = np.array([[0.5, 0.0]])
@@ -42,13 +32,8 @@ def test_mean_baseline_on_known_labels():
     assert result["mean_labels"] == [0.5, 1.0]
 
 
-def test_split_refuses_an_empty_subset():
-    with pytest.raises(ValueError, match="empty subset"):
-        random_split(np.arange(3, dtype=np.uint64), 0.01, 0)
-
-
 def test_subset_ids_keeps_table_order():
     split = pd.DataFrame(
-        {"GalaxyID": np.array([5, 3, 9, 1], dtype=np.uint64), "subset": ["validation", "train", "validation", "train"]}
+        {"GalaxyID": np.array([5, 3, 9, 1], dtype=np.uint64), "subset": ["test", "train", "test", "train"]}
     )
-    np.testing.assert_array_equal(subset_ids(split, "validation"), [5, 9])
+    np.testing.assert_array_equal(subset_ids(split, TEST), [5, 9])

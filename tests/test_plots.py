@@ -86,29 +86,35 @@ def test_downsizing_shows_three_sizes_per_galaxy():
     assert titles[1].startswith("stored field 34x34 px") and titles[2].startswith("network view 24x24 px")
 
 
-def test_validation_curves_one_line_per_model_plus_baseline():
+def test_validation_curves_one_line_per_fold_model_one_legend_entry_per_architecture_plus_baseline():
     history = pd.DataFrame({"images_seen": [100, 200, 300], "validation_rmse": [0.2, 0.15, 0.12]})
     fig = evaluate_figures.validation_curves_figure(
-        {"resnet18": history, "cnn": history + 0.01, "best": history}, 0.166
+        {"resnet18": [history, history + 0.02], "cnn": [history + 0.01, history + 0.03]}, 0.166
     )
     (ax,) = fig.axes
-    assert len(ax.lines) == 4
-    assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "mean-label baseline (0.1660)"
+    assert len(ax.lines) == 5
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["resnet18, 2 folds (last: mean 0.1300)", "cnn, 2 folds (last: mean 0.1400)",
+                     "mean-label baseline (0.1660)"]  # fmt: skip
     assert ax.get_xlabel() == "training images seen" and "RMSE" in ax.get_ylabel()
 
 
-def test_training_curve_draws_both_rmses_and_the_learning_rate_on_a_log_right_axis():
+def test_training_curve_draws_every_folds_rmses_the_kept_last_weights_and_the_learning_rate_on_a_log_axis():
     history = pd.DataFrame({"images_seen": [100, 200, 300, 400], "train_rmse": [0.2, 0.17, 0.15, 0.14],
                             "validation_rmse": [0.19, 0.16, 0.161, 0.15], "lr": [1e-3, 1e-3, 5e-4, 1e-4]})  # fmt: skip
-    fig = training_curve_figure(history, "cnn", 0.17)
+    fig = training_curve_figure({0: history, 1: history.assign(validation_rmse=history["validation_rmse"] + 0.01)},
+                                "cnn", 0.17)  # fmt: skip
     ax, rate = fig.axes
     assert rate.get_yscale() == "log" and rate.get_ylabel() == "learning rate"
     assert list(rate.lines[0].get_ydata()[-4:]) == [1e-3, 1e-3, 5e-4, 1e-4]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels[-1] == "learning rate (right axis)" and "validation" in labels and "kept model" in labels
+    assert labels[-1] == "learning rate (right axis)" and "kept model (last weights)" in labels
+    assert {"fold 0: held out", "fold 1: held out", "fold 1: training"} <= set(labels)
+    stars = [line for line in ax.lines if line.get_marker() == "*" and len(line.get_xdata())]
+    assert [(s.get_xdata()[0], s.get_ydata()[0]) for s in stars] == [(400, 0.15), (400, 0.16)]
     plt.close(fig)
-    averaged = training_curve_figure(history, "cnn", 0.17, ema_decay=0.99)
-    assert "validation (moving average of the weights, decay 0.99)" in [
+    averaged = training_curve_figure({0: history}, "cnn", 0.17, ema_decay=0.99)
+    assert "fold 0: held out, moving average of the weights (decay 0.99)" in [
         t.get_text() for t in averaged.axes[0].get_legend().get_texts()
     ]
     plt.close(averaged)

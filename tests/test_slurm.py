@@ -41,13 +41,14 @@ pytestmark = pytest.mark.slurm
 REPO = Path(__file__).resolve().parent.parent
 TINY_CONFIG = {
     "preprocess": {"shard_size": 128},
-    "training": {"epochs": 1},
-    "cv": {"folds": 2, "epochs": 1, "grid": [{"channels": [8, 16], "fc": [32], "dropout": 0.3}]},
+    "models": {"folds": 2},
+    "training": {"steps": 1},
+    "cv": {"folds": 2, "steps": 1, "grid": [{"channels": [8, 16], "fc": [32], "dropout": 0.3}]},
     "predict": {"tta": 2, "chunk_size": 128},
     "mergers": {"bootstrap": {"resamples": 50}},
 }
-# Every rule that asks for a GPU on a cluster (cross_validate, train x3, predict_chunk) and light CPU rules: each
-# SLURM job costs ~10 s of start-up here, so the whole DAG (33 jobs) would take ~10 minutes.
+# Every rule that asks for a GPU on a cluster (cross_validate, train x 2 architectures x K folds, predict_chunk) and
+# light CPU rules: each SLURM job costs ~10 s of start-up here, so the whole DAG (~31 jobs) would take ~10 minutes.
 TARGETS = [
     "results/models/best/model.pt",
     "results/predictions/test_catalogue.parquet",
@@ -246,6 +247,10 @@ def test_workflow_runs_inside_slurm_and_matches_a_local_run(tmp_path):
             )
     slurm_ids = sorted({int(job["slurm_jobid"]) for job in jobs})
     assert len(slurm_ids) == len(jobs), "two jobs ran as the same SLURM job"
+    trainings = [job for job in jobs if job["rule"] == "train"]
+    folds = TINY_CONFIG["models"]["folds"]
+    assert len(trainings) == 2 * folds, f"{len(trainings)} train jobs, expected 2 architectures x {folds} folds"
+    assert len({job["slurm_jobid"] for job in trainings}) == 2 * folds  # each fold model its own SLURM job
 
     local_files = _output_files(local, local_tops)
     slurm_files = _output_files(work, {path.name for path in work.iterdir()} - before - {".snakemake"})

@@ -11,13 +11,15 @@ import yaml
 
 from gzmorph import checkpoint
 from gzmorph.augment import to_device_batch
+from gzmorph.cross_fitting import CALIBRATION_COLUMNS, OUT_OF_FOLD, training_overlap
 from gzmorph.cross_validation import best_setting, cross_validate, kfold_indices
 from gzmorph.geometry import Geometry
-from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, question_residuals
+from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN, question_residuals
 from gzmorph.models import build_model, load_model
 from gzmorph.settings import SLICES, Augment, Plateau, TrainSettings
-from gzmorph.training import TrainingData, fit, recalibrate_batch_norm
-from tests.scripts import config_overlay, run_script
+from gzmorph.split import fold_ids, labelled_split, n_folds, subset_ids
+from gzmorph.training import TrainingData, epochs_for, evaluated_epoch, fit, recalibrate_batch_norm
+from tests.scripts import CONFIG, config_overlay, run_script
 
 GEOMETRY = Geometry(crop_px=212, size=48)
 DEVICE = torch.device("cpu")
@@ -34,7 +36,7 @@ SMALL_CNN = {
 
 def settings(**changes) -> TrainSettings:
     values = {
-        "epochs": 2,
+        "steps": 2,
         "batch_size": 32,
         "eval_batch_size": 128,
         "optimizer": "adamw",
@@ -45,6 +47,7 @@ def settings(**changes) -> TrainSettings:
         "rotate": False,
         "augment": Augment(shift_px=0.0, zoom=0.0),
         "evaluations_per_epoch": 1,
+        "evaluate_every": 1,
         "bn_recalibration_images": 256,
         "seed": 3,
         "ema_decay": 0.0,
@@ -54,30 +57,44 @@ def settings(**changes) -> TrainSettings:
 
 @pytest.fixture(scope="session")
 def labelled_set(sample_train_set, tmp_path_factory) -> dict[str, Path]:
-    """The shipped sample's shard set, with an 80/20 split."""
+    """The shipped sample's shard set, with a 20 % test subset and 2 folds, as the split rule makes them."""
     out = tmp_path_factory.mktemp("split")
-    subset = np.where(np.random.default_rng(0).random(len(sample_train_set)) < 0.2, "validation", "train")
-    pd.DataFrame({ID_COLUMN: sample_train_set.ids, "subset": subset}).to_parquet(out / "split.parquet")
+    is_merger = sample_train_set.labels[:, LABEL_COLUMNS.index(MERGER_COLUMN)] >= 0.4
+    labelled_split(sample_train_set.ids, is_merger, 0.2, 0, 2, 0).to_parquet(out / "split.parquet")
     return {"index": sample_train_set.set_dir / "index.parquet", "split": out / "split.parquet"}
 
 
 @pytest.fixture(scope="session")
-def arrays(sample_train_set, labelled_set):
-    split = pd.read_parquet(labelled_set["split"])
+def arrays(sample_train_set):
+    """Images and labels of a random 80/20 split of the sample (for the loop's own tests)."""
+    held_out = np.random.default_rng(0).random(len(sample_train_set)) < 0.2
     parts = {}
-    for name in ("train", "validation"):
-        subset = sample_train_set.subset(split.loc[split["subset"] == name, ID_COLUMN].to_numpy(dtype=np.uint64))
+    for name, chosen in (("train", ~held_out), ("validation", held_out)):
+        subset = sample_train_set.subset(sample_train_set.ids[chosen])
         parts[name] = (subset.all_images(), subset.labels)
     return parts
+
+
+def epochs_of(n_images: int, epochs: int) -> int:
+    """The steps of ``epochs`` whole epochs of ``n_images`` at batch size 32."""
+    return epochs * (n_images // 32)
+
+
+def test_the_run_length_in_steps_is_rounded_up_to_whole_epochs():
+    assert epochs_for(steps=40, n_images=212, batch_size=32) == 7  # 6 batches an epoch
+    assert epochs_for(steps=36, n_images=212, batch_size=32) == 6
+    assert epochs_for(steps=1, n_images=52_000, batch_size=64) == 1
+    assert epochs_for(steps=5, n_images=10, batch_size=64) == 5  # one (partial) batch an epoch
 
 
 def test_a_short_training_run_on_real_galaxies_beats_the_mean_baseline(arrays):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     baseline = np.sqrt(np.mean((valid_y - train_y.mean(axis=0)) ** 2))
-    result = fit(SMALL_CNN, settings(epochs=8), TrainingData(train_x, train_y, valid_x, valid_y), GEOMETRY, DEVICE)
+    run = settings(steps=epochs_of(len(train_x), 8))
+    result = fit(SMALL_CNN, run, TrainingData(train_x, train_y, valid_x, valid_y), GEOMETRY, DEVICE)
     history = result.history
     assert list(history["images_seen"]) == [len(train_x) // 32 * 32 * (k + 1) for k in range(8)]
-    assert result.validation_rmse == history["validation_rmse"].min()
+    assert result.validation_rmse == history["validation_rmse"].iloc[-1]  # the last weights are kept
     assert result.validation_rmse < 0.95 * baseline, (result.validation_rmse, baseline)
     assert history["train_rmse"].iloc[-1] < history["train_rmse"].iloc[0]
 
@@ -86,7 +103,7 @@ def test_a_short_training_run_on_real_galaxies_beats_the_mean_baseline(arrays):
 def test_an_interrupted_run_resumes_and_continues_the_same_history(arrays, tmp_path, ema_decay):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     data = TrainingData(train_x[:160], train_y[:160], valid_x, valid_y)
-    run = settings(epochs=3, scheduler="plateau", rotate=True, evaluations_per_epoch=2, ema_decay=ema_decay)
+    run = settings(steps=15, scheduler="plateau", rotate=True, evaluations_per_epoch=2, ema_decay=ema_decay)
     whole = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "a.pt")
 
     stopped = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "b.pt", stop_after_epochs=1)
@@ -102,22 +119,44 @@ def test_an_interrupted_run_resumes_and_continues_the_same_history(arrays, tmp_p
         torch.testing.assert_close(resumed.checkpoint.model_state[key], value, rtol=0, atol=0)
 
 
-def test_the_cosine_schedule_anneals_from_lr_to_zero_over_the_run_and_resumes(arrays, tmp_path):
+def test_the_cosine_schedule_anneals_from_lr_to_zero_over_the_steps_and_resumes(arrays, tmp_path):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
-    data = TrainingData(train_x[:96], train_y[:96], valid_x[:64], valid_y[:64])
-    run = settings(epochs=2, scheduler="cosine", evaluations_per_epoch=2)
+    data = TrainingData(train_x[:128], train_y[:128], valid_x[:64], valid_y[:64])
+    run = settings(steps=8, scheduler="cosine", evaluations_per_epoch=2)  # 2 epochs of 4 steps
     whole = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE)
-    steps = np.arange(4)  # the lr in force at each of the 2 x 2 evaluation steps
-    np.testing.assert_allclose(whole.history["lr"], run.lr * (1 + np.cos(np.pi * steps / 4)) / 2, rtol=1e-6)
+    steps = np.array([1, 3, 5, 7])  # each row: the lr of the step just before it (after 2, 4, 6 and 8 steps)
+    np.testing.assert_allclose(whole.history["lr"], run.lr * (1 + np.cos(np.pi * steps / 8)) / 2, rtol=1e-6)
     fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "c.pt", stop_after_epochs=1)
     resumed = fit(SMALL_CNN, run, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "c.pt")
     np.testing.assert_allclose(resumed.history["lr"], whole.history["lr"], rtol=1e-6)
 
 
+def test_evaluating_every_third_epoch_keeps_the_run_and_its_last_weights_and_resumes(arrays, tmp_path):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    data = TrainingData(train_x[:96], train_y[:96], valid_x[:64], valid_y[:64])
+    every = settings(steps=15, scheduler="cosine", evaluate_every=3)  # 5 epochs of 3 steps: evaluated 3 and 5
+    each = settings(steps=15, scheduler="cosine", evaluate_every=1)
+    sparse, dense = (fit(SMALL_CNN, s, data, GEOMETRY, DEVICE) for s in (every, each))
+    assert list(sparse.history["epoch"]) == [3, 5] and list(sparse.history["images_seen"]) == [288, 480]
+    pd.testing.assert_frame_equal(  # the same training: evaluating changes only batch-norm statistics, then refreshed
+        sparse.history[["images_seen", "validation_rmse", "lr"]].reset_index(drop=True),
+        dense.history.loc[dense.history["epoch"].isin([3, 5]), ["images_seen", "validation_rmse", "lr"]].reset_index(
+            drop=True
+        ),
+        rtol=1e-4,
+    )
+    fit(SMALL_CNN, every, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "s.pt", stop_after_epochs=4)
+    assert checkpoint.load(tmp_path / "s.pt").images_seen == 4 * 96  # counted through the unevaluated epoch 4
+    resumed = fit(SMALL_CNN, every, data, GEOMETRY, DEVICE, checkpoint_path=tmp_path / "s.pt")
+    pd.testing.assert_frame_equal(resumed.history.drop(columns="wall_seconds"),
+                                  sparse.history.drop(columns="wall_seconds"))  # fmt: skip
+    assert evaluated_epoch(0, 2, 3) is False and evaluated_epoch(1, 2, 3) is True and evaluated_epoch(2, 9, 3)
+
+
 def test_with_ema_decay_the_moving_average_of_the_weights_is_evaluated_and_kept(arrays, tmp_path):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     data = TrainingData(train_x[:96], train_y[:96], valid_x[:64], valid_y[:64])
-    result = fit(SMALL_CNN, settings(epochs=1, ema_decay=0.5), data, GEOMETRY, DEVICE, tmp_path / "e.pt")
+    result = fit(SMALL_CNN, settings(steps=3, ema_decay=0.5), data, GEOMETRY, DEVICE, tmp_path / "e.pt")
     last = checkpoint.load(tmp_path / "e.pt")
     averaged = {k.removeprefix("module."): v for k, v in last.ema_state.items() if k.startswith("module.")}
     weight = "classifier.2.weight"  # the first fully connected layer
@@ -131,8 +170,8 @@ def test_a_checkpoint_of_other_settings_is_not_resumed(arrays, tmp_path):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     data = TrainingData(train_x[:96], train_y[:96], valid_x[:40], valid_y[:40])
     path = tmp_path / "checkpoint.pt"
-    fit(SMALL_CNN, settings(epochs=1), data, GEOMETRY, DEVICE, checkpoint_path=path)
-    other = fit(SMALL_CNN, settings(epochs=1, lr=0.01), data, GEOMETRY, DEVICE, checkpoint_path=path)
+    fit(SMALL_CNN, settings(steps=3), data, GEOMETRY, DEVICE, checkpoint_path=path)
+    other = fit(SMALL_CNN, settings(steps=3, lr=0.01), data, GEOMETRY, DEVICE, checkpoint_path=path)
     assert len(other.history) == 1  # trained afresh: a resumed 1-epoch run would have nothing left to add
     assert checkpoint.load(path).fingerprint["settings"]["lr"] == 0.01
 
@@ -167,74 +206,157 @@ def test_kfold_parts_cover_every_image_once():
 def test_cross_validation_scores_every_setting_on_every_fold(arrays):
     train_x, train_y = arrays["train"]
     grid = [{"channels": [4, 8], "fc": [16]}, {"channels": [8, 16], "fc": [32], "dropout": 0.0}]
-    scores = cross_validate(SMALL_CNN, grid, settings(epochs=1), train_x[:120], train_y[:120], 2, 0, GEOMETRY, DEVICE)
+    scores = cross_validate(SMALL_CNN, grid, settings(steps=1), train_x[:120], train_y[:120], 2, 0, GEOMETRY, DEVICE)
     assert len(scores) == 4 and scores["validation_rmse"].between(0, 0.5).all()
     winner = best_setting(scores, grid)
     means = scores.groupby("setting")["validation_rmse"].mean()
     assert winner["setting"] == means.idxmin() and winner["overrides"] in grid
 
 
-def test_the_train_script_writes_the_promised_files(labelled_set, tmp_path):
+def train_fold(labelled_set, folder: Path, fold: int, steps: int) -> dict[str, Path]:
+    """train.py for one fold of a small cnn; the paths of its outputs."""
     small = {k: v for k, v in SMALL_CNN.items() if k in ("channels", "kernel_size", "fc", "dropout")}
-    overrides = {"models": {"cnn": small}, "training": {"bn_recalibration_images": 64, "epochs": 1}}
-    (tmp_path / "best_setting.json").write_text(json.dumps({"overrides": {"fc": [32]}}))
-    out = {name: tmp_path / "cnn" / name for name in ("model.pt", "history.csv", "valid.parquet", "metrics.json")}
+    overrides = {"models": {"cnn": small}, "training": {"bn_recalibration_images": 64, "steps": steps}}
+    (folder / "best_setting.json").parent.mkdir(parents=True, exist_ok=True)
+    (folder / "best_setting.json").write_text(json.dumps({"overrides": {"fc": [32]}}))
+    names = ("model.pt", "history.csv", "metrics.json", "predictions.parquet")
+    out = {name: folder / "cnn" / f"fold{fold}" / name for name in names}
     run_script(
         "train.py", "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
-        "--best-setting", str(tmp_path / "best_setting.json"), "--model", "cnn",
+        "--best-setting", str(folder / "best_setting.json"), "--model", "cnn", "--fold", str(fold),
         "--model-pt", str(out["model.pt"]), "--history", str(out["history.csv"]),
-        "--validation-predictions", str(out["valid.parquet"]), "--metrics", str(out["metrics.json"]),
-        "--threads", "1", *config_overlay(tmp_path / "small.yaml", overrides),
+        "--metrics", str(out["metrics.json"]), "--predictions", str(out["predictions.parquet"]),
+        "--threads", "1", *config_overlay(folder / "small.yaml", overrides),
     )  # fmt: skip
+    return out
 
+
+def test_a_fold_model_trains_on_the_other_folds_and_predicts_its_own_and_the_test_subset(labelled_set, tmp_path):
+    split = pd.read_parquet(labelled_set["split"])
+    n_train = len(fold_ids(split, 1, held_out=False))
+    out = train_fold(labelled_set, tmp_path, fold=1, steps=n_train // 32)  # one epoch
     history = pd.read_csv(out["history.csv"])
     assert list(history.columns) == ["images_seen", "epoch", "train_rmse", "validation_rmse", "lr", "wall_seconds"]
     metrics = json.loads(out["metrics.json"].read_text())
-    assert metrics["model"] == "cnn" and metrics["model_spec"]["fc"] == [32] and metrics["epochs"] == 1
-    assert metrics["validation_rmse"] == pytest.approx(history["validation_rmse"].min())
-    predictions = pd.read_parquet(out["valid.parquet"])
-    assert list(predictions.columns) == [ID_COLUMN, *LABEL_COLUMNS]
-    split = pd.read_parquet(labelled_set["split"])
-    assert set(predictions[ID_COLUMN]) == set(split.loc[split["subset"] == "validation", ID_COLUMN])
+    assert metrics["model"] == "cnn" and metrics["fold"] == 1 and metrics["model_spec"]["fc"] == [32]
+    assert metrics["epochs"] == 1 and metrics["n_train"] == n_train
+    assert metrics["held_out_rmse"] == pytest.approx(history["validation_rmse"].iloc[-1])
+    predictions = pd.read_parquet(out["predictions.parquet"])
+    assert list(predictions.columns) == [ID_COLUMN, "role", "views", *LABEL_COLUMNS]
+    tta = yaml.safe_load(CONFIG.read_text())["predict"]["tta"]
+    for views in (tta, 1):
+        rows = predictions[predictions["views"] == views]
+        oof = rows.loc[rows["role"] == OUT_OF_FOLD, ID_COLUMN].to_numpy(np.uint64)
+        assert sorted(oof) == sorted(fold_ids(split, 1, held_out=True))
+        assert sorted(rows.loc[rows["role"] == "test", ID_COLUMN]) == sorted(subset_ids(split, "test"))
+    calibrated = predictions[ID_COLUMN].to_numpy(np.uint64)
+    assert not np.isin(calibrated, fold_ids(split, 1, held_out=False)).any()  # never a galaxy it trained on
     assert np.abs(question_residuals(predictions[list(LABEL_COLUMNS)].to_numpy())).max() < 1e-5  # tree head
     model, saved = load_model(out["model.pt"])
     assert saved.geometry == GEOMETRY and metrics["n_parameters"] == sum(p.numel() for p in model.parameters())
-    assert (tmp_path / "cnn" / "checkpoint.pt").exists()
+    assert (out["model.pt"].parent / "checkpoint.pt").exists()
 
 
-def publish(labelled_set, tmp_path, noise: dict[str, float], prefer: str) -> dict:
-    """publish_best.py on two fake model folders whose validation predictions are the truth plus ``noise``."""
+def test_a_stopped_fold_resumes_from_its_checkpoint(labelled_set, tmp_path):
+    split = pd.read_parquet(labelled_set["split"])
+    epoch = len(fold_ids(split, 0, held_out=False)) // 32
+    first = pd.read_csv(train_fold(labelled_set, tmp_path, fold=0, steps=epoch)["history.csv"])
+    resumed = pd.read_csv(train_fold(labelled_set, tmp_path, fold=0, steps=2 * epoch)["history.csv"])
+    assert len(first) == 1 and len(resumed) == 2
+    # the first epoch's row, its time included, comes from the fold's checkpoint.pt: it was not trained again
+    pd.testing.assert_frame_equal(resumed.iloc[:1], first)
+
+
+FOLD_FILES = (("models", "model.pt"), ("metrics", "metrics.json"), ("predictions", "predictions.parquet"))
+
+
+def fake_fold_models(labelled_set, tmp_path, noise: dict[str, float]) -> dict[str, list[Path]]:
+    """Fold folders of both architectures as train.py writes them: small real checkpoints, and predictions that are
+    the truth plus ``noise`` of each architecture."""
     split = pd.read_parquet(labelled_set["split"])
     index = pd.read_parquet(labelled_set["index"]).set_index(ID_COLUMN)
-    valid = index.loc[split.loc[split["subset"] == "validation", ID_COLUMN].to_numpy(), list(LABEL_COLUMNS)]
-    rng, files = np.random.default_rng(4), {}
+    rng, files = np.random.default_rng(4), {"models": [], "metrics": [], "predictions": []}
     for model, scale in noise.items():
-        folder = tmp_path / model
-        folder.mkdir(parents=True)
-        (folder / "model.pt").write_bytes(model.encode())
-        predicted = valid + scale * rng.standard_normal(valid.shape)
-        predicted.reset_index().to_parquet(folder / "validation_predictions.parquet")
-        (folder / "metrics.json").write_text(json.dumps({"model": model, "validation_rmse": scale}))
-        files[model] = folder
-    out = tmp_path / "best"
+        for fold in range(n_folds(split)):
+            folder = tmp_path / model / f"fold{fold}"
+            folder.mkdir(parents=True)
+            torch.manual_seed(fold)
+            network = build_model(SMALL_CNN)
+            checkpoint.save(checkpoint.Checkpoint(SMALL_CNN, GEOMETRY, network.state_dict(), {}), folder / "model.pt")
+            frames = []
+            for role, ids in ((OUT_OF_FOLD, fold_ids(split, fold, held_out=True)), ("test", subset_ids(split, "test"))):
+                for views in (8, 1):
+                    truth = index.loc[ids, list(LABEL_COLUMNS)]
+                    frame = (truth + scale * rng.standard_normal(truth.shape)).reset_index()
+                    frames.append(frame.assign(role=role, views=views))
+            pd.concat(frames)[[ID_COLUMN, "role", "views", *LABEL_COLUMNS]].to_parquet(folder / "predictions.parquet")
+            recipe = {"architecture": model, "head": "tree", "model_spec": SMALL_CNN, "steps": 2, "epochs": 1,
+                      "scheduler": "none", "rotate": False, "ema_decay": 0.0, "device": "cpu"}  # fmt: skip
+            metrics = {**recipe, "fold": fold, "held_out_rmse": scale, "train_seconds": 1.0, "n_parameters": 10}
+            (folder / "metrics.json").write_text(json.dumps(metrics))
+            for key, name in (
+                ("models", "model.pt"),
+                ("metrics", "metrics.json"),
+                ("predictions", "predictions.parquet"),
+            ):
+                files[key].append(folder / name)
+    return files
+
+
+def publish(labelled_set, tmp_path, noise: dict[str, float], prefer: str) -> dict[str, Path]:
+    """publish_best.py on fake fold models whose predictions are the truth plus ``noise``; its output paths."""
+    files = fake_fold_models(labelled_set, tmp_path, noise)
+    out = {name: tmp_path / "best" / name for name in ("model.pt", "metrics.json", "oof.parquet", "calib.parquet")}
     run_script(
-        "publish_best.py", "--models", *(str(f / "model.pt") for f in files.values()),
-        "--metrics", *(str(f / "metrics.json") for f in files.values()),
-        "--validation-predictions", *(str(f / "validation_predictions.parquet") for f in files.values()),
+        "publish_best.py", "--models", *map(str, files["models"]),
+        "--metrics", *map(str, files["metrics"]), "--predictions", *map(str, files["predictions"]),
         "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
-        "--model-pt", str(out / "model.pt"), "--best-metrics", str(out / "metrics.json"),
-        "--best-validation-predictions", str(out / "validation_predictions.parquet"),
+        "--model-pt", str(out["model.pt"]), "--best-metrics", str(out["metrics.json"]),
+        "--oof-predictions", str(out["oof.parquet"]), "--calibration", str(out["calib.parquet"]),
         *config_overlay(tmp_path / "prefer.yaml", {"models": {"prefer_on_tie": prefer}}),
     )  # fmt: skip
-    return {"copied": (out / "model.pt").read_bytes().decode(), **json.loads((out / "metrics.json").read_text())}
+    return out
 
 
 def test_publish_best_takes_the_clearly_better_architecture_and_the_preference_on_a_tie(labelled_set, tmp_path):
-    clear = publish(labelled_set, tmp_path / "clear", {"resnet18": 0.05, "cnn": 0.02}, prefer="resnet18")
-    assert clear["copied"] == "cnn" and clear["model"] == "best" and clear["architecture_choice"]["chosen"] == "cnn"
-    assert clear["architecture_choice"]["interval_95"][0] > 0 and clear["compared"] == {"resnet18": 0.05, "cnn": 0.02}
-    tie = publish(labelled_set, tmp_path / "tie", {"resnet18": 0.02, "cnn": 0.02}, prefer="cnn")
-    assert tie["copied"] == "cnn" and tie["architecture_choice"]["reason"].startswith("tie")
+    clear = json.loads(publish(labelled_set, tmp_path / "clear", {"resnet18": 0.05, "cnn": 0.02}, "resnet18")[
+        "metrics.json"].read_text())  # fmt: skip
+    assert clear["model"] == "best" and clear["architecture_choice"]["chosen"] == "cnn" and clear["folds"] == 2
+    assert clear["architecture_choice"]["interval_95"][0] > 0 and "mild selection" in clear["selection_note"]
+    assert clear["compared"]["cnn"] == pytest.approx(0.02, rel=0.1) and clear["architecture"] == "cnn"
+    assert [f["held_out_rmse"] for f in clear["per_fold"]["resnet18"]] == [0.05, 0.05]
+    tie = json.loads(publish(labelled_set, tmp_path / "tie", {"resnet18": 0.02, "cnn": 0.02}, "cnn")[
+        "metrics.json"].read_text())  # fmt: skip
+    assert tie["architecture_choice"]["chosen"] == "cnn" and tie["architecture_choice"]["reason"].startswith("tie")
+
+
+def test_the_published_ensemble_oof_table_and_calibration_table_keep_every_fold_model_clean(labelled_set, tmp_path):
+    out = publish(labelled_set, tmp_path, {"resnet18": 0.05, "cnn": 0.02}, "resnet18")
+    split = pd.read_parquet(labelled_set["split"])
+    model, saved = load_model(out["model.pt"])
+    assert isinstance(saved, checkpoint.EnsembleCheckpoint) and len(saved.members) == 2
+    assert saved.info == {"architecture": "cnn", "folds": 2}
+    oof = pd.read_parquet(out["oof.parquet"])
+    assert list(oof.columns) == [ID_COLUMN, "fold", *LABEL_COLUMNS]
+    folds = split.set_index(ID_COLUMN).loc[oof[ID_COLUMN].to_numpy(np.uint64), "fold"].to_numpy()
+    assert len(oof) == (split["subset"] == "train").sum() and np.array_equal(oof["fold"].to_numpy(), folds)
+    calibration = pd.read_parquet(out["calib.parquet"])
+    assert list(calibration.columns) == list(CALIBRATION_COLUMNS)
+    assert calibration[ID_COLUMN].dtype == np.uint64 and calibration["fold_model"].dtype == np.int64
+    truth = pd.read_parquet(labelled_set["index"]).set_index(ID_COLUMN)[MERGER_COLUMN]
+    np.testing.assert_allclose(calibration["true"], truth.loc[calibration[ID_COLUMN].to_numpy(np.uint64)])
+    test_ids = subset_ids(split, "test")
+    for fold, rows in calibration.groupby("fold_model"):
+        assert sorted(rows.loc[rows["role"] == "test", ID_COLUMN]) == sorted(test_ids)
+        assert sorted(rows.loc[rows["role"] == OUT_OF_FOLD, ID_COLUMN]) == sorted(fold_ids(split, fold, True))
+        trained = fold_ids(split, fold, held_out=False)
+        assert not np.isin(rows[ID_COLUMN].to_numpy(np.uint64), trained).any()
+    assert training_overlap(calibration, split) == {0: 0, 1: 0}
+    leaked = calibration.copy()
+    leaked.loc[leaked["fold_model"] == 0, ID_COLUMN] = fold_ids(split, 1, held_out=True)[
+        0
+    ]  # fold model 0 trained on it
+    assert training_overlap(leaked, split)[0] > 0
 
 
 def test_a_job_gets_only_its_slice_of_the_training_config():
@@ -260,4 +382,20 @@ def test_a_job_gets_only_its_slice_of_the_training_config():
         cut = SLICES[name].cut
         assert (cut(config, wildcards) != cut(recipe, wildcards)) == changes, (name, wildcards)
     jobs = [SLICES["train"].typed(SLICES["train"].cut(config, {"model": m})).training for m in ("resnet18", "cnn")]
-    assert jobs[0] == jobs[1] and jobs[0].epochs == config["training"]["epochs"]
+    assert jobs[0] == jobs[1] and jobs[0].steps == config["training"]["steps"]
+
+
+def test_editing_the_number_of_folds_changes_the_split_slice_only():
+    config = yaml.safe_load(CONFIG.read_text())
+    edited = json.loads(json.dumps(config))
+    edited["models"]["folds"] = 5
+    for name, wildcards, changes in (
+        ("split", {}, True),
+        ("train", {"model": "cnn"}, False),
+        ("cross_validation", {}, False),
+        ("model_choice", {}, False),
+        ("views", {}, False),
+    ):
+        cut = SLICES[name].cut
+        assert (cut(config, wildcards) != cut(edited, wildcards)) == changes, name
+    assert SLICES["split"].typed(SLICES["split"].cut(edited, {})).folds == 5

@@ -78,8 +78,9 @@ def test_data_products_on_the_sample(finished_run):
     summary = json.loads((results / "data" / "train" / "summary.json").read_text())
     assert summary["reduction_factor"] >= 30 and summary["n_rejected"] == 0
     split = pd.read_parquet(results / "data" / "split.parquet")
-    counts = split["subset"].value_counts()
-    assert counts["test"] == 75 and counts["validation"] == 85 and counts["train"] == 340
+    counts = split["fold"].value_counts()  # the test subset (fold -1) as before the folds, then 2 folds
+    assert counts[-1] == 75 and (split["fold"] == -1).equals(split["subset"] == "test")
+    assert sorted(counts[[0, 1]]) == [212, 213]
     assert set(split["GalaxyID"]) == set(train["GalaxyID"])
     ks = pd.read_csv(results / "tables" / "split_ks.csv")
     assert len(ks) == 37
@@ -95,11 +96,17 @@ def test_models_beat_the_mean_baseline(finished_run):
     baseline = json.loads((results / "baseline" / "mean.json").read_text())
     assert 0.12 < baseline["validation_rmse"] < 0.22
     choice = json.loads((results / "models" / "best" / "metrics.json").read_text())
-    assert choice["validation_rmse"] < baseline["validation_rmse"] - 0.01
+    assert choice["out_of_fold_rmse"] < baseline["validation_rmse"] - 0.01 and choice["folds"] == 2
     for model in ("resnet18", "cnn"):
-        history = pd.read_csv(results / "models" / model / "history.csv")
-        assert {"images_seen", "train_rmse", "validation_rmse", "lr"} <= set(history.columns)
-        assert history["images_seen"].is_monotonic_increasing
+        for fold in (0, 1):
+            folder = results / "models" / model / f"fold{fold}"
+            history = pd.read_csv(folder / "history.csv")
+            assert {"images_seen", "train_rmse", "validation_rmse", "lr"} <= set(history.columns)
+            assert history["images_seen"].is_monotonic_increasing
+            roles = pd.read_parquet(folder / "predictions.parquet").groupby(["role", "views"]).size().to_dict()
+            assert roles[("test", 8)] == roles[("test", 1)] == 75 and roles[("out_of_fold", 8)] in (212, 213)
+    oof = pd.read_parquet(results / "models" / "best" / "oof_predictions.parquet")
+    assert len(oof) == 425 and oof["GalaxyID"].is_unique and set(oof["fold"]) == {0, 1}
 
 
 @pytest.mark.e2e
@@ -109,6 +116,12 @@ def test_catalogue_and_merger_report(finished_run):
     assert tuple(catalogue.columns) == KAGGLE_HEADER and len(catalogue) == 200
     values = catalogue.iloc[:, 1:].to_numpy()
     assert np.isfinite(values).all() and values.min() >= 0 and values.max() <= 1
+    parquet = pd.read_parquet(results / "predictions" / "test_catalogue.parquet")
+    folds = parquet[["Class8.6_fold0", "Class8.6_fold1"]].mean(axis=1)
+    np.testing.assert_allclose(folds, parquet["Class8.6"], atol=1e-5)  # the ensemble is the mean of its fold models
+    calibration = pd.read_parquet(results / "predictions" / "merger_calibration.parquet")
+    assert list(calibration.columns) == ["GalaxyID", "fold_model", "role", "predicted", "true"]
+    assert calibration.groupby(["fold_model", "role"]).size()[(0, "test")] == 75 and len(calibration) == 2 * 75 + 425
     config = yaml.safe_load((finished_run / "config.yaml").read_text())
     result = MergerResult.read(results / "tables" / "merger_fraction.json")
     mean_vote = next(e for e in result.cross_checks if e.name == "mean_vote").fraction

@@ -11,16 +11,20 @@ from gzmorph.figures.common import LABEL_GRID_COLUMNS, panels, show_image
 from gzmorph.labels import LABEL_COLUMNS, display_name
 
 
-def validation_curves_figure(histories: Mapping[str, pd.DataFrame], baseline_rmse: float) -> Figure:
-    """Validation RMSE against images seen for each model, with the mean-label baseline as a horizontal line."""
+def validation_curves_figure(histories: Mapping[str, Sequence[pd.DataFrame]], baseline_rmse: float) -> Figure:
+    """Held-out RMSE against images seen for each fold model of each architecture (one colour per architecture), with
+    the mean-label baseline as a horizontal line."""
     fig, ax = plt.subplots(figsize=(8, 5), layout="constrained")
-    for name, history in histories.items():
-        best = history["validation_rmse"].min()
-        ax.plot(history["images_seen"], history["validation_rmse"], marker="o", ms=3, label=f"{name} (best {best:.4f})")
+    for colour, (name, folds) in enumerate(histories.items()):
+        last = np.mean([history["validation_rmse"].iloc[-1] for history in folds])
+        for fold, history in enumerate(folds):
+            label = f"{name}, {len(folds)} folds (last: mean {last:.4f})" if fold == 0 else None
+            ax.plot(history["images_seen"], history["validation_rmse"], marker="o", ms=3, color=f"C{colour}",
+                    label=label)  # fmt: skip
     ax.axhline(baseline_rmse, color="gray", ls="--", label=f"mean-label baseline ({baseline_rmse:.4f})")
     ax.set_xlabel("training images seen")
-    ax.set_ylabel("validation RMSE (37 vote fractions)")
-    ax.set_title("Validation RMSE during training")
+    ax.set_ylabel("held-out fold RMSE (37 vote fractions)")
+    ax.set_title("Held-out RMSE of every fold model during training")
     ax.grid(alpha=0.3)
     ax.legend()
     return fig
@@ -71,9 +75,9 @@ def extremes_figure(
     return fig
 
 
-def spread_error_figure(bins: pd.DataFrame, views: int, n_galaxies: int) -> Figure:
-    """RMS error of the predictions in bins of their predicted spread, against the spread (log axes), with the line
-    where the error equals the spread."""
+def spread_error_figure(bins: pd.DataFrame, spread_name: str, n_galaxies: int) -> Figure:
+    """RMS error of the predictions in bins of their predicted spread (``spread_name`` says what spread), against the
+    spread (log axes), with the line where the error equals the spread."""
     fig, ax = plt.subplots(figsize=(6.5, 4.8), layout="constrained")
     ax.plot(bins["mean_spread"], bins["rms_error"], "o-", color="tab:blue", label="RMS error in the bin")
     low = float(min(bins["mean_spread"].min(), bins["rms_error"].min()))
@@ -81,7 +85,7 @@ def spread_error_figure(bins: pd.DataFrame, views: int, n_galaxies: int) -> Figu
     ax.plot([low, high], [low, high], color="grey", ls=":", label="error = spread")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(f"predicted spread: standard deviation over {views} TTA views (vote fraction)")
+    ax.set_xlabel(f"predicted spread: {spread_name} (vote fraction)")
     ax.set_ylabel("RMS error against the volunteer vote fraction")
     per_bin = int(bins["n_predictions"].median())
     ax.set_title(

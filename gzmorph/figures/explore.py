@@ -59,8 +59,15 @@ def _label_histogram_axes(ax, col: str, n_galaxies: int, n_bins: int) -> None:
     ax.tick_params(which="both", labelsize=6)
 
 
-def split_histograms_figure(train: np.ndarray, validation: np.ndarray, ks: pd.DataFrame, n_bins: int) -> Figure:
-    """Each label's normalized histogram, train and validation overlaid, with the KS statistic and p-value."""
+def split_histograms_figure(
+    train: np.ndarray,
+    validation: np.ndarray,
+    ks: pd.DataFrame,
+    n_bins: int,
+    names: tuple[str, str] = ("train", "validation"),
+) -> Figure:
+    """Each label's normalized histogram, train and validation (named ``names``) overlaid, with the KS statistic and
+    p-value."""
     fig, axes = panels(len(LABEL_COLUMNS), LABEL_GRID_COLUMNS, (2.4, 2.1), layout="constrained")
     bins = _histogram_bins(n_bins)
     stats = ks.set_index("column")
@@ -72,7 +79,7 @@ def split_histograms_figure(train: np.ndarray, validation: np.ndarray, ks: pd.Da
             histtype="stepfilled",
             alpha=0.35,
             color="tab:blue",
-            label=f"train ({len(train)})",
+            label=f"{names[0]} ({len(train)})",
         )
         ax.hist(
             validation[:, j],
@@ -81,7 +88,7 @@ def split_histograms_figure(train: np.ndarray, validation: np.ndarray, ks: pd.Da
             histtype="step",
             lw=1.3,
             color="tab:red",
-            label=f"validation ({len(validation)})",
+            label=f"{names[1]} ({len(validation)})",
         )
         _label_histogram_axes(ax, col, max(len(train), len(validation)), n_bins)
         ax.text(

@@ -1,4 +1,7 @@
-"""Figures of the training stage: one model's RMSE curves, and the cross-validation fold scores."""
+"""Figures of the training stage: one architecture's fold models' RMSE curves, and the cross-validation fold
+scores."""
+
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -7,29 +10,33 @@ from matplotlib.figure import Figure
 
 
 def training_curve_figure(
-    history: pd.DataFrame, model: str, baseline_rmse: float | None = None, ema_decay: float = 0.0
+    histories: Mapping[int, pd.DataFrame], model: str, baseline_rmse: float | None = None, ema_decay: float = 0.0
 ) -> Figure:
-    """Train and validation RMSE against images seen, the mean baseline, and the learning rate on a right axis.
-    With ``ema_decay`` the validation curve is of the moving average of the weights, and its label says so."""
+    """Each fold model's training and held-out RMSE against images seen (one colour per fold), the mean baseline,
+    and fold 0's learning rate on a right axis. With ``ema_decay`` the held-out curves are of the moving average
+    of the weights, and their label says so. The kept model is each fold's last point."""
     fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
-    seen = history["images_seen"]
-    ax.plot(seen, history["train_rmse"], "o-", ms=3, label="training (running, during the epoch)")
-    averaged = f" (moving average of the weights, decay {ema_decay:g})" if ema_decay else ""
-    ax.plot(seen, history["validation_rmse"], "s-", ms=3, label=f"validation{averaged}")
-    best = history["validation_rmse"].idxmin()
-    ax.plot(seen[best], history["validation_rmse"][best], "k*", ms=12, label="kept model")
+    averaged = f", moving average of the weights (decay {ema_decay:g})" if ema_decay else ""
+    for fold, history in histories.items():
+        seen, colour = history["images_seen"], f"C{fold % 10}"
+        ax.plot(seen, history["train_rmse"], "o:", ms=2, color=colour, alpha=0.6, label=f"fold {fold}: training")
+        ax.plot(seen, history["validation_rmse"], "s-", ms=3, color=colour, label=f"fold {fold}: held out{averaged}")
+        ax.plot(seen.iloc[-1], history["validation_rmse"].iloc[-1], "k*", ms=10)
+    ax.plot([], [], "k*", ms=10, label="kept model (last weights)")
     if baseline_rmse is not None:
-        ax.axhline(baseline_rmse, color="grey", ls="--", label="mean baseline (validation)")
+        ax.axhline(baseline_rmse, color="grey", ls="--", label="mean baseline (held-out fold 0)")
+    first = next(iter(histories.values()))
     rate = ax.twinx()
-    rate.step(seen, history["lr"], where="pre", color="tab:red", ls=":", lw=1.2, label="learning rate (right axis)")
+    rate.step(first["images_seen"], first["lr"], where="pre", color="tab:red", ls=":", lw=1.2,
+              label="learning rate (right axis)")  # fmt: skip
     rate.set_yscale("log")
     rate.set_ylabel("learning rate", color="tab:red")
     ax.set_xlabel("training images seen")
     ax.set_ylabel("RMSE over 37 vote fractions")
-    ax.set_title(f"{model}: training and validation RMSE")
+    ax.set_title(f"{model}: training and held-out RMSE of its {len(histories)} fold models")
     ax.grid(alpha=0.3)
     (curves, names), (lr_line, lr_name) = ax.get_legend_handles_labels(), rate.get_legend_handles_labels()
-    ax.legend(curves + lr_line, names + lr_name, fontsize=8)
+    ax.legend(curves + lr_line, names + lr_name, fontsize=7)
     return fig
 
 
