@@ -75,7 +75,7 @@ rule gather_predictions:
 
 rule merger_report:
     input:
-        calibration_table=rules.publish_best.output.merger_calibration,
+        calibration_table=rules.publish_best.output.calibration,
         target_catalogue=rules.gather_predictions.output.parquet,
         train_index="results/data/train/index.parquet",
         test_index="results/data/test/index.parquet",
