@@ -12,8 +12,8 @@
 import importlib
 
 __version__ = "0.2.0"
-__all__ = ["load_model", "predict", "write_catalogue", "labels", "__version__"]
-_API = ("load_model", "predict", "write_catalogue")
+__all__ = ["load_model", "predict", "add_merger_probability", "write_catalogue", "labels", "__version__"]
+_API = ("load_model", "predict", "add_merger_probability", "write_catalogue")
 
 
 def __getattr__(name: str):

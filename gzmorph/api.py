@@ -12,22 +12,25 @@ exactly these functions.
 """
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
 from gzmorph import __version__
-from gzmorph.catalogue import ColumnInfo, id_array
+from gzmorph.catalogue import P_MERGER, CatalogueError, ColumnInfo, id_array, member_merger_column
 from gzmorph.catalogue import write_catalogue as write_frames
 from gzmorph.checkpoint import CheckpointError
 from gzmorph.geometry import Geometry
 from gzmorph.inference import ImageSources, check_tta, predict_images
-from gzmorph.labels import ID_COLUMN
+from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
+from gzmorph.mergers.crossfit import p_merger
 from gzmorph.models import load_model as load_network
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 
@@ -78,6 +81,20 @@ def predict(
     table = table.set_index(ID_COLUMN)
     table.attrs.update(metadata(model, tta))
     return table
+
+
+def add_merger_probability(table: pd.DataFrame, curves_path: str | os.PathLike) -> pd.DataFrame:
+    """``table`` (from :func:`predict`) with ``p_merger``: each galaxy's calibrated probability of being a true
+    merger, from the workflow's ``results/tables/merger_calibration_curves.json`` of the same model (one curve per
+    fold model, applied to that fold model's ``Class8.6_fold<k>``; a single model's to ``Class8.6``)."""
+    curves = np.asarray(json.loads(Path(curves_path).read_text())["curves"], dtype=np.float64)
+    columns = [member_merger_column(k) for k in range(len(curves))]
+    if len(curves) == 1 and columns[0] not in table:
+        columns = [MERGER_COLUMN]
+    members = sum(c.startswith(f"{MERGER_COLUMN}_fold") for c in table.columns) or 1
+    if members != len(curves) or any(c not in table for c in columns):
+        raise CatalogueError(f"{curves_path}: {len(curves)} calibration curves, but the model has {members} members")
+    return table.assign(**{P_MERGER: p_merger(curves, table[columns].to_numpy(np.float64))})
 
 
 def metadata(model: Model, tta: int) -> dict[str, str | int]:

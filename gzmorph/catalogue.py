@@ -8,7 +8,7 @@ truncated catalogue under the final name (and an existing one is replaced whole)
 
 Each column's unit and description come from :func:`column_info`: the ID, the 37 answers (their question and answer
 from ``gzmorph.labels``), their ``_std`` spread over the test-time augmentation views and ensemble members'
-``_fold<k>`` values. Any other column (a derived quantity such as a merger probability) is passed to
+``_fold<k>`` values, and ``p_merger``. Any other column (a derived quantity of your own) is passed to
 :func:`write_catalogue` in ``extra`` with its own :class:`ColumnInfo`; a FITS or ECSV column without one is refused.
 """
 
@@ -34,6 +34,7 @@ from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS, MERGER_COLUM
 log = logging.getLogger(__name__)
 
 
+P_MERGER = "p_merger"  # the calibrated merger probability (gzmorph.mergers.crossfit.p_merger)
 SPREAD_COLUMNS: tuple[str, ...] = tuple(f"{c}_std" for c in LABEL_COLUMNS)
 FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".fits": "fits", ".ecsv": "ecsv"}
 _MEMBER = re.compile(r"(?P<label>.+)_fold(?P<fold>\d+)")
@@ -96,6 +97,9 @@ def column_info(column: str, extra: Mapping[str, ColumnInfo] | None = None) -> C
     if column.endswith("_std") and column[: -len("_std")] in LABEL_COLUMNS:
         label = column[: -len("_std")]
         return ColumnInfo("", f"{describe(label)}: standard deviation of the prediction over the augmented views")
+    if column == P_MERGER:
+        what = f"volunteer {MERGER_COLUMN} at or above the workflow's mergers.true_threshold"
+        return ColumnInfo("", f"calibrated probability of a true merger ({what}), the mean over fold models")
     member = _MEMBER.fullmatch(column)
     if member and member["label"] in LABEL_COLUMNS:
         return ColumnInfo("", f"{describe(member['label'])}: prediction of ensemble member (fold) {member['fold']}")

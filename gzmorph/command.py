@@ -19,6 +19,7 @@ from gzmorph.cli import available_cores
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 
 DEFAULT_MODEL = Path("results/models/best/model.pt")  # the workflow's published best model
+DEFAULT_CURVES = Path("results/tables/merger_calibration_curves.json")  # its merger calibration (p_merger)
 PIXEL_SCALE = """\
 Pixel scale: the models learn from Galaxy Zoo 2 cutouts of SDSS gri colour images, 424 x 424 pixels at
 0.02 x petroR90_r arcsec per pixel, centred on the galaxy, so that the image spans 8.48 petroR90_r
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--batch-size", type=positive, default=DEFAULT_BATCH_SIZE, help="images per forward pass (default: %(default)s)"
     )
+    predict.add_argument(
+        "--merger-calibration",
+        type=Path,
+        help="the model's merger calibration curves, to add p_merger, the calibrated merger probability "
+        f"(default: {DEFAULT_CURVES} with the default model, if it exists here)",
+    )
     predict.add_argument("--readable-names", action="store_true", help="name columns odd_merger, not Class8.6")
     predict.add_argument("--threads", type=positive, default=available_cores(), help="CPU threads (default: all)")
     return parser
@@ -73,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="gzmorph: %(message)s", force=True)
     try:
         model = args.model or default_model()
-        predict_catalogue(model, args.images, args.out, args.tta, args.batch_size, args.threads, args.readable_names)
+        curves = args.merger_calibration or default_curves(args.model)
+        predict_catalogue(
+            model, args.images, args.out, args.tta, args.batch_size, args.threads, args.readable_names, curves
+        )
     except USER_ERRORS as error:
         print(f"gzmorph {args.command}: error: {error}", file=sys.stderr)
         return 2
@@ -85,6 +95,11 @@ def default_model() -> Path:
     if not DEFAULT_MODEL.is_file():
         raise CheckpointError(f"no model given and no {DEFAULT_MODEL} under {Path.cwd()}; pass --model PATH")
     return DEFAULT_MODEL
+
+
+def default_curves(model: Path | None) -> Path | None:
+    """The workflow's merger calibration, when the model is the workflow's own (no --model) and the file exists."""
+    return DEFAULT_CURVES if model is None and DEFAULT_CURVES.is_file() else None
 
 
 def check_output(path: str | os.PathLike) -> None:
@@ -105,8 +120,10 @@ def predict_catalogue(
     batch_size: int,
     threads: int,
     readable_names: bool = False,
+    merger_calibration: str | os.PathLike | None = None,
 ) -> int:
-    """Predict for ``images`` with the model at ``model_path`` and write the catalogue ``out``; returns its rows."""
+    """Predict for ``images`` with the model at ``model_path`` and write the catalogue ``out``, with ``p_merger``
+    when given the model's ``merger_calibration`` curves; returns its rows."""
     check_output(out)
     # Imported here so that --help and argument errors answer without loading PyTorch.
     from gzmorph import api
@@ -114,4 +131,6 @@ def predict_catalogue(
 
     model = api.load_model(model_path, pick_device(threads))
     table = api.predict(model, images, tta, batch_size, workers=threads)
+    if merger_calibration is not None:
+        table = api.add_merger_probability(table, merger_calibration)
     return api.write_catalogue(table, out, readable_names)

@@ -2,6 +2,7 @@
 names, the FITS / ECSV catalogues they write, and every bad input a user meets on this path (one line, exit 2)."""
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -23,9 +24,10 @@ import gzmorph
 from gzmorph import checkpoint as checkpoints
 from gzmorph import command
 from gzmorph.catalogue import SPREAD_COLUMNS, CatalogueError, ColumnInfo, catalogue_frame, column_info, write_catalogue
-from gzmorph.checkpoint import Checkpoint
+from gzmorph.checkpoint import Checkpoint, EnsembleCheckpoint
 from gzmorph.geometry import Geometry, decode_field
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, READABLE_NAMES
+from gzmorph.mergers.estimators import EDGES, N_BINS
 from gzmorph.models import build_model
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 from tests.scripts import CONFIG, config_overlay, run_script
@@ -310,10 +312,47 @@ def test_the_workflows_script_runs_the_same_code(model_path, cutouts, tmp_path):
 
 def test_extra_columns_need_a_unit_and_description(tmp_path):
     frame = catalogue_frame(["m51"], np.full((1, 37), 0.5))
-    frame["p_merger"] = np.float32(0.3)
-    with pytest.raises(CatalogueError, match="column 'p_merger' has no unit or description; pass it in extra"):
+    frame["my_score"] = np.float32(0.3)
+    with pytest.raises(CatalogueError, match="column 'my_score' has no unit or description; pass it in extra"):
         write_catalogue([frame], tmp_path / "c.fits")
-    extra = {"p_merger": ColumnInfo("", "calibrated merger probability")}
+    extra = {"my_score": ColumnInfo("", "a score of my own")}
     write_catalogue([frame], tmp_path / "c.fits", extra=extra)
-    assert Table.read(tmp_path / "c.fits")["p_merger"].description == "calibrated merger probability"
+    assert Table.read(tmp_path / "c.fits")["my_score"].description == "a score of my own"
     assert column_info("Class8.6_fold3").description.endswith("prediction of ensemble member (fold) 3")
+
+
+def ensemble_model(path: Path, members: int) -> Path:
+    saved = []
+    for seed in range(members):
+        torch.manual_seed(seed)
+        saved.append(Checkpoint(SPEC, GEOMETRY, build_model(SPEC).state_dict(), {"fold": seed}))
+    checkpoints.save_ensemble(EnsembleCheckpoint(saved, {"architecture": "cnn", "folds": members}), path)
+    return path
+
+
+def curves_file(path: Path, curves: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"bin_edges": EDGES.tolist(), "curves": curves.tolist(), "true_threshold": 0.4}))
+    return path
+
+
+def test_p_merger_is_each_fold_models_calibrated_probability_averaged(cutouts, tmp_path, capsys, monkeypatch):
+    """Crafted curves with known values: fold model 0 says 0.2 in every bin, fold model 1 the bin's lower edge; so
+    p_merger = (0.2 + floor(100 x Class8.6_fold1) / 100) / 2 for every image."""
+    model = ensemble_model(tmp_path / "results/models/best/model.pt", 2)
+    curves = curves_file(tmp_path / "results/tables/merger_calibration_curves.json",
+                         np.stack([np.full(N_BINS, 0.2), EDGES[:-1]]))  # fmt: skip
+    out = tmp_path / "c.fits"
+    assert gzmorph_predict(cutouts, "--out", out, "--model", model, "--merger-calibration", curves, "--tta", 1) == 0
+    table = Table.read(out)
+    expected = (0.2 + np.floor(100 * np.asarray(table["Class8.6_fold1"], dtype=np.float64)) / 100) / 2
+    np.testing.assert_allclose(table["p_merger"], expected, atol=1e-6)
+    assert table["p_merger"].description.startswith("calibrated probability of a true merger")
+    monkeypatch.chdir(tmp_path)  # in a project: the workflow's model and its curves by default
+    assert gzmorph_predict(cutouts, "--out", tmp_path / "d.fits", "--tta", 1) == 0
+    np.testing.assert_allclose(Table.read(tmp_path / "d.fits")["p_merger"], table["p_merger"])
+    assert gzmorph_predict(cutouts, "--out", tmp_path / "e.fits", "--model", model, "--tta", 1) == 0
+    assert "p_merger" not in Table.read(tmp_path / "e.fits").colnames  # another --model: no default curves
+    three = curves_file(tmp_path / "three.json", np.zeros((3, N_BINS)))
+    assert gzmorph_predict(cutouts, "--out", out, "--model", model, "--merger-calibration", three) == 2
+    assert "three.json: 3 calibration curves, but the model has 2 members" in error_line(capsys)
