@@ -111,6 +111,8 @@ def test_a_model_that_does_not_separate_mergers_gets_a_plain_sentence_not_a_numb
         plt.close(figure)
     assert "PACC is undefined here" in hr.mergers_html(found.to_json())
     assert np.isnan(found.fraction.fraction) and "PACC is undefined here" in text and "Merger fraction n/a" in text
+    strict = json.loads(json.dumps(found.to_json(), allow_nan=False))  # null, not NaN, in the file
+    assert render_markdown(MergerResult.from_json(strict)) == text
     assert "The interval reaches" not in text
 
 

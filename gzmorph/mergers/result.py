@@ -4,6 +4,7 @@ Light on purpose (no numpy): the HTML page and the terminal summary read it too.
 """
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,7 +34,22 @@ class Estimate:
 
     @classmethod
     def from_json(cls, d: dict) -> "Estimate":
-        return cls(d["name"], d["fraction"], tuple(d["interval"]), d["failed_resamples"])
+        fraction, interval = _nan(d["fraction"]), tuple(_nan(v) for v in d["interval"])
+        return cls(d["name"], fraction, interval, d["failed_resamples"])
+
+
+def _nan(value: float | None) -> float:
+    """An undefined number: NaN in Python, null in the JSON file (strict JSON has no NaN)."""
+    return math.nan if value is None else value
+
+
+def _strict(value):
+    """``value`` with every NaN as None, so that the JSON file is standard JSON."""
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 @dataclass(frozen=True)
@@ -71,7 +87,7 @@ class MergerResult:
     scale: dict
 
     def to_json(self) -> dict:
-        return json.loads(json.dumps(asdict(self)))
+        return _strict(asdict(self))
 
     @classmethod
     def from_json(cls, d: dict) -> "MergerResult":
@@ -81,7 +97,7 @@ class MergerResult:
                 "fraction": Estimate.from_json(d["fraction"]),
                 "cross_checks": tuple(Estimate.from_json(e) for e in d["cross_checks"]),
                 "definitions": tuple(Definition.from_json(e) for e in d["definitions"]),
-                "fold_estimates": tuple(d["fold_estimates"]),
+                "fold_estimates": tuple(_nan(v) for v in d["fold_estimates"]),
                 **{key: tuple(d[key]) for key in ("illustris", "literature", "corrections")},
             }
         )
