@@ -1,6 +1,7 @@
 # Predictions for the unlabelled set as a scatter-gather over chunks of images: a checkpoint counts the
 # preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a
 # cluster), gather_predictions writes one catalogue. Then the merger report.
+from gzmorph.mergers.reference import REFERENCE_FILE as MERGER_REFERENCE
 
 
 wildcard_constraints:
@@ -102,6 +103,7 @@ rule merger_report:
         target_catalogue=rules.merger_inputs.output.target_catalogue,
         train_index="results/data/train/index.parquet",
         test_index="results/data/test/index.parquet",
+        reference=MERGER_REFERENCE,
     output:
         report=report(
             "results/report/merger_fraction.md",

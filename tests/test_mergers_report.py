@@ -19,9 +19,10 @@ from gzmorph.mergers.figures import GalleryImages, draw_figures, highest
 from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.result import MergerResult
 from gzmorph.mergers.settings import MergerSettings
+from gzmorph.settings import from_dict
 from gzmorph.shards import ShardWriter
 from tests.scripts import config_overlay, run_script
-from tests.test_mergers import CONFIG, crafted, crossfit
+from tests.test_mergers import CONFIG, REFERENCE, crafted, crossfit
 
 FAST = {
     **CONFIG,
@@ -31,7 +32,7 @@ FAST = {
 
 
 def settings(**changes) -> MergerSettings:
-    return MergerSettings.from_config({**FAST, **changes})
+    return from_dict(MergerSettings, {**FAST, **changes})
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def data() -> dict:
 @pytest.fixture(scope="module")
 def result(data) -> MergerResult:
     (pred, true), target = data["calib"], data["target"][0]
-    return analyse(crossfit(pred, true, target), true, settings(), (212, 48))
+    return analyse(crossfit(pred, true, target), true, settings(), REFERENCE, (212, 48))
 
 
 def test_result_round_trips_through_json_and_holds_every_row(result, data):
@@ -81,7 +82,7 @@ def target_set(share: float, n: int, rng) -> np.ndarray:
 def test_every_target_set_gets_a_report_figures_and_a_page(data, share, n):
     rng = np.random.default_rng(12)
     pred, true = data["calib"]
-    found = analyse(crossfit(pred, true, target_set(share, n, rng)), true, settings())
+    found = analyse(crossfit(pred, true, target_set(share, n, rng)), true, settings(), REFERENCE)
     low, high = found.fraction.interval
     assert 0.0 <= low <= found.fraction.fraction <= high <= 1.0
     text = render_markdown(found)
@@ -104,7 +105,7 @@ def test_a_model_that_does_not_separate_mergers_gets_a_plain_sentence_not_a_numb
     rng = np.random.default_rng(13)
     pred, true = np.full(300, 0.1), np.r_[np.full(3, 0.6), np.full(297, 0.05)]  # one prediction for all: no separation
     cf = crossfit(pred, true, rng.uniform(0, 0.3, 100))
-    found = analyse(cf, true, settings())
+    found = analyse(cf, true, settings(), REFERENCE)
     text = render_markdown(found)
     for figure in draw_figures(found, cf, settings()).values():
         figure.canvas.draw()
@@ -151,8 +152,8 @@ def test_report_has_every_table_once_and_says_lotz_is_missing(result):
                 "Literature, each value in its own units", "Corrections", "Physical scale of the images")  # fmt: skip
     for heading in headings:
         assert text.count(f"## {heading}") == 1
-    for entry in CONFIG["literature"]:
-        assert entry["citation"] in text
+    for entry in REFERENCE.literature:
+        assert entry.citation in text
     assert "not filled in" in text and "![calibration](../figures/calibration.png)" in text
     assert "Like with like" in text and "labelled fraction" in text and "Kitzbichler & White 2008" in text
     low, high = result.fraction.interval
@@ -160,10 +161,13 @@ def test_report_has_every_table_once_and_says_lotz_is_missing(result):
 
 
 def test_a_filled_in_lotz_rate_is_compared_in_gyr(data):
-    literature = copy.deepcopy(FAST["literature"])
-    next(e for e in literature if e["name"] == "Lotz2011").update(value=0.05, uncertainty=0.02, verified=True)
+    lotz = next(e for e in REFERENCE.literature if e.name == "Lotz2011")
+    filled = dataclasses.replace(lotz, value=(0.05,), uncertainty=0.02, verified=True)
+    reference = dataclasses.replace(
+        REFERENCE, literature=tuple(filled if e is lotz else e for e in REFERENCE.literature)
+    )
     pred, true = data["calib"]
-    found = analyse(crossfit(pred, true, data["target"][0][:500]), true, settings(literature=literature))
+    found = analyse(crossfit(pred, true, data["target"][0][:500]), true, settings(), reference)
     lotz = next(e for e in found.literature if e["name"] == "Lotz2011")
     assert lotz["rate_gyr"] == pytest.approx([0.03, 0.07])  # 0.05 +/- 0.02 per galaxy per Gyr, as published
     row = next(line for line in render_markdown(found).splitlines() if "Lotz et al. 2011" in line)

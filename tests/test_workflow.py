@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from gzmorph.labels import KAGGLE_HEADER
+from gzmorph.mergers.reference import load_reference
 from gzmorph.mergers.result import MergerResult
 from tests.conftest import REPO
 
@@ -109,15 +110,14 @@ def test_catalogue_and_merger_report(finished_run):
     assert tuple(catalogue.columns) == KAGGLE_HEADER and len(catalogue) == 200
     values = catalogue.iloc[:, 1:].to_numpy()
     assert np.isfinite(values).all() and values.min() >= 0 and values.max() <= 1
-    config = yaml.safe_load((finished_run / "config.yaml").read_text())
     result = MergerResult.read(results / "tables" / "merger_fraction.json")
     mean_vote = next(e for e in result.cross_checks if e.name == "mean_vote").fraction
     assert mean_vote == pytest.approx(catalogue["Class8.6"].mean(), rel=1e-5)
     p_merger = pd.read_parquet(results / "predictions" / "p_merger.parquet")
     assert len(p_merger) == 200 and p_merger["p_merger"].between(0, 1).all()
     text = (results / "report" / "merger_fraction.md").read_text()
-    for entry in config["mergers"]["literature"]:
-        assert entry["citation"] in text
+    for entry in load_reference().literature:
+        assert entry.citation in text
 
 
 def test_snakemake_lint_is_clean():
