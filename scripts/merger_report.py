@@ -16,11 +16,11 @@ import pandas as pd
 
 from gzmorph import cli
 from gzmorph.figures import save_figure
+from gzmorph.figures.mergers import GalleryImages, draw_figures, highest
 from gzmorph.io import write_json, write_table, write_text
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.mergers.analysis import analyse
 from gzmorph.mergers.crossfit import CrossFit, calibration_curves, curves_document, p_merger
-from gzmorph.mergers.figures import GalleryImages, draw_figures, highest
 from gzmorph.mergers.reference import REFERENCE_FILE, load_reference
 from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.tables import headline

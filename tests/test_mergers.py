@@ -30,6 +30,7 @@ from gzmorph.mergers.estimators import (
 from gzmorph.mergers.literature import compare, compare_literature, rate_per_galaxy, value_used
 from gzmorph.mergers.rates import adopted_rate, pair_timescale_gyr, rate_per_gyr
 from gzmorph.mergers.reference import REFERENCE_FILE, load_reference
+from gzmorph.mergers.result import BINNED
 from gzmorph.mergers.scale import field_arcsec, kpc_per_arcsec, scale_table
 from gzmorph.mergers.settings import Coverage, MergerSettings
 from gzmorph.mergers.theory import illustris_expectation, major_merger_rate, sample_average_rate
@@ -93,6 +94,7 @@ def test_estimators_on_counts_with_known_rates():
     assert found["acc"] == pytest.approx(0.3)  # ACC is 0.3 at every threshold with TPR - FPR >= 0.25
     assert found["pacc"] == pytest.approx(0.3)  # same classes in both sets: any weight recovers the fraction
     assert found["mean_vote"] == pytest.approx(target.mean())
+    assert set(found) == set(BINNED)  # the estimators' names, from gzmorph.mergers.result only
 
 
 def test_a_prediction_on_the_threshold_is_counted():

@@ -13,9 +13,9 @@ import pytest
 from matplotlib.collections import PathCollection
 
 from gzmorph import html_report as hr
+from gzmorph.figures.mergers import GalleryImages, draw_figures, highest
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN
 from gzmorph.mergers.analysis import analyse, diagnostic_warning
-from gzmorph.mergers.figures import GalleryImages, draw_figures, highest
 from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.result import MergerResult
 from gzmorph.mergers.settings import MergerSettings

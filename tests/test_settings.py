@@ -10,6 +10,7 @@ import yaml
 
 from gzmorph import cli
 from gzmorph.mergers.reference import REFERENCE_FILE, REFERENCE_SCHEMA
+from gzmorph.mergers.result import QUOTABLE
 from gzmorph.mergers.settings import MergerReference
 from gzmorph.settings import ARCHITECTURES, INPUT_PATHS, SECTIONS, ModelChoice, Models, from_dict
 from tests.conftest import REPO
@@ -86,6 +87,10 @@ def test_config_schema_and_settings_classes_name_the_same_keys():
     assert config_disagreements(CONFIG, SCHEMA) == []
     for name, cls in SECTIONS.items():
         from_dict(cls, CONFIG[name])  # and config.yaml's values build them
+
+
+def test_the_quotable_estimators_are_the_schemas_choices():
+    assert tuple(SCHEMA["properties"]["mergers"]["properties"]["estimator"]["enum"]) == QUOTABLE
 
 
 def test_reference_data_schema_and_class_name_the_same_keys():

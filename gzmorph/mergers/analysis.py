@@ -12,14 +12,13 @@ from gzmorph.mergers.estimators import EDGES, bin_counts, chosen_threshold, pred
 from gzmorph.mergers.literature import compare, compare_literature
 from gzmorph.mergers.rates import adopted_rate
 from gzmorph.mergers.reference import observability
-from gzmorph.mergers.result import Definition, Estimate, MergerResult
+from gzmorph.mergers.result import BINNED, Definition, Estimate, MergerResult
 from gzmorph.mergers.scale import scale_table
 from gzmorph.mergers.settings import MergerReference, MergerSettings
 from gzmorph.mergers.theory import illustris_expectation
 from gzmorph.mergers.uncertainty import percentile_interval, wilson_interval
 
 log = logging.getLogger(__name__)
-CROSS_CHECKS = ("acc", "mean_vote", "cc")  # shown beside the quoted estimator, never swapped in
 
 
 def _estimate(name: str, point: np.ndarray, samples: np.ndarray, confidence: float) -> Estimate:
@@ -91,7 +90,7 @@ def analyse(
     found = estimates(cf, thresholds, s.classification_threshold, boot.resamples, rng)
     point, samples = found[adopted_t]
     fraction = _estimate(s.estimator, point[s.estimator], samples[s.estimator], conf)
-    checks = [_estimate(n, point[n], samples[n], conf) for n in ("pacc", *CROSS_CHECKS) if n != s.estimator]
+    checks = [_estimate(n, point[n], samples[n], conf) for n in BINNED if n != s.estimator]  # never swapped in
     checks.append(bayesian_estimate(cf, adopted_t, conf, rng))
     labelled_truth = np.asarray(labelled_truth, dtype=np.float64)
     definitions = tuple(

@@ -10,7 +10,7 @@ conversion: YAML lists become tuples (hashable settings), integers given for flo
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-QUOTABLE = ("pacc", "acc")  # estimators adjusted for the target's merger fraction: config mergers.estimator
+from gzmorph.mergers.result import QUOTABLE
 
 
 @dataclass(frozen=True)
