@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection
 
-from gzmorph import html_report as hr
 from gzmorph.figures.mergers import GalleryImages, draw_figures, highest
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN
 from gzmorph.mergers.analysis import analyse, diagnostic_warning
 from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.result import MergerResult
 from gzmorph.mergers.settings import MergerSettings
+from gzmorph.report import render
 from gzmorph.settings import from_dict
 from gzmorph.shards import ShardWriter
 from tests.scripts import config_overlay, run_script
@@ -91,7 +91,7 @@ def test_every_target_set_gets_a_report_figures_and_a_page(data, share, n):
     for figure in figures.values():
         figure.canvas.draw()  # the rate figure crashed here on a fraction at 0 ('xerr' must not be negative)
         plt.close(figure)
-    page = hr.mergers_html(found.to_json())
+    page = render.mergers_html(found.to_json())
     assert "Known-answer diagnostic" in page and page.count("<h3>Estimates</h3>") == 1
     if share == 0.0 and n > 1:
         assert found.fraction.fraction < 0.005 and "The interval reaches 0" in text
@@ -110,7 +110,7 @@ def test_a_model_that_does_not_separate_mergers_gets_a_plain_sentence_not_a_numb
     for figure in draw_figures(found, cf, settings()).values():
         figure.canvas.draw()
         plt.close(figure)
-    assert "PACC is undefined here" in hr.mergers_html(found.to_json())
+    assert "PACC is undefined here" in render.mergers_html(found.to_json())
     assert np.isnan(found.fraction.fraction) and "PACC is undefined here" in text and "Merger fraction n/a" in text
     assert "The interval reaches" not in text
 
@@ -120,7 +120,7 @@ def test_a_failed_diagnostic_is_said_at_the_top_in_plain_words(result):
     failed = dataclasses.replace(result, diagnostic={**result.diagnostic, "warning": warning}, diagnostic_passes=False)
     text = render_markdown(failed)
     assert text.splitlines()[2] == f"**WARNING: {warning}**" and "FAILED for pacc" in warning
-    assert hr.mergers_html(failed.to_json()).startswith('<p class="note"><strong>WARNING: The known-answer')
+    assert render.mergers_html(failed.to_json()).startswith('<p class="note"><strong>WARNING: The known-answer')
     assert failed.fraction == result.fraction  # quoted whatever the diagnostic says
     assert diagnostic_warning(True, "pacc") is None and "could not run" in diagnostic_warning(None, "pacc")
 
