@@ -29,7 +29,7 @@ from gzmorph.mergers.estimators import (
 )
 from gzmorph.mergers.literature import compare, compare_literature, rate_per_galaxy, value_used
 from gzmorph.mergers.rates import adopted_rate, pair_timescale_gyr, rate_per_gyr
-from gzmorph.mergers.reference import REFERENCE_FILE, load_reference
+from gzmorph.mergers.reference import REFERENCE_FILE, load_reference, observability
 from gzmorph.mergers.result import BINNED
 from gzmorph.mergers.scale import field_arcsec, kpc_per_arcsec, scale_table
 from gzmorph.mergers.settings import Coverage, MergerSettings
@@ -77,6 +77,11 @@ def test_reference_data_that_break_the_schema_are_named_with_file_and_key(tmp_pa
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data))
     with pytest.raises(ValueError, match="no_such_timescale"):
         load_reference(tmp_path / "bad.yaml")
+
+
+def test_a_rate_timescale_missing_from_the_reference_data_is_named():
+    with pytest.raises(ValueError, match="rate_timescale: 'visual' is not a key of observability"):
+        observability(REFERENCE, "visual")
 
 
 def test_an_unknown_estimator_is_refused():
