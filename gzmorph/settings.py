@@ -9,33 +9,46 @@ script turns the dict into its settings object with the same entry (see ``gzmorp
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import MISSING, dataclass, fields, is_dataclass
 from typing import Any
 
 from gzmorph.geometry import Geometry
+from gzmorph.mergers.settings import MergerSettings
 
 ARCHITECTURES = ("resnet18", "cnn")  # trained with the same recipe (the training section)
 MODEL_NAMES = (*ARCHITECTURES, "best")  # best: the one of the two chosen by gzmorph.model_choice, not retrained
 
 
 def from_dict(cls: type, data: Mapping[str, Any]):
-    """A dataclass from a mapping with exactly its fields; nested dataclasses and tuples are built on the way."""
+    """A dataclass from a mapping with its fields (those with a default may be left out); nested dataclasses,
+    tuples, mappings, optional values and floats are built on the way from the field types."""
     hints = typing.get_type_hints(cls)
     names = {f.name for f in fields(cls)}
-    unknown, missing = sorted(set(data) - names), sorted(names - set(data))
+    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+    unknown, missing = sorted(set(data) - names), sorted(required - set(data))
     if unknown or missing:
         raise ValueError(f"{cls.__name__}: unknown keys {unknown}, missing keys {missing}")
-    return cls(**{name: _convert(hints[name], data[name]) for name in names})
+    return cls(**{name: _convert(hints[name], data[name]) for name in names if name in data})
 
 
 def _convert(hint, value):
-    origin = typing.get_origin(hint)
+    """``value`` (as YAML gives it) as the type ``hint``: the one conversion of every settings class."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
     if is_dataclass(hint):
         return from_dict(hint, value)
+    if origin in (typing.Union, types.UnionType):
+        return None if value is None else _convert(next(a for a in args if a is not type(None)), value)
     if origin is tuple:
-        return tuple(value)
-    if origin in (typing.Union, types.UnionType) and isinstance(value, Mapping):
+        items = value if isinstance(value, list | tuple) else [value]  # a single value of a list
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], v) for v in items)
+        return tuple(_convert(a, v) for a, v in zip(args, items, strict=True)) if args else tuple(items)
+    if origin in (dict, Mapping):
+        return {key: _convert(args[1], v) for key, v in value.items()}
+    if hint in (dict, Mapping):
         return dict(value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
     return value
 
 
@@ -60,6 +73,11 @@ class Split:
     test_fraction: float
     test_seed: int
     seed: int  # deals the galaxies outside the test subset into the folds
+
+
+@dataclass(frozen=True)
+class SplitJob:
+    split: Split
     folds: int  # models.folds: cross-fitting folds (each fold model trains on the others)
 
 
@@ -186,10 +204,21 @@ def _cross_validation_job(config: dict, wildcards: Mapping[str, str]) -> dict:
     }
 
 
-def _merger_settings(section: Mapping):
-    from gzmorph.mergers.settings import MergerSettings  # here: the Snakefile reads this module, not the analysis
-
-    return MergerSettings.from_config(section)
+# Each section of config.yaml and the settings class it becomes: tests/test_settings.py walks them with the schema and
+# config.yaml, nested, so that a key in one but not the others fails. ``models`` is dict-based (one mapping per
+# architecture, cut by the train and cross_validation slices), so the test names its keys explicitly.
+INPUT_PATHS = ("train_images", "train_labels", "test_images")
+SECTIONS: dict[str, type] = {
+    "ingest": Ingest,
+    "preprocess": Preprocess,
+    "split": Split,
+    "predict": Predict,
+    "mergers": MergerSettings,
+    "training": TrainSettings,
+    "cv": CrossValidation,
+    "explore": Explore,
+    "evaluate": Evaluate,
+}
 
 
 @dataclass(frozen=True)
@@ -208,8 +237,8 @@ SLICES: dict[str, Slice] = {
     "ingest": Slice(_section("ingest"), lambda d: from_dict(Ingest, d)),
     "preprocess": Slice(_section("preprocess"), lambda d: from_dict(Preprocess, d)),
     "split": Slice(
-        lambda config, wildcards: {**config["split"], "folds": config["models"]["folds"]},
-        lambda d: from_dict(Split, d),
+        lambda config, wildcards: {"split": config["split"], "folds": config["models"]["folds"]},
+        lambda d: from_dict(SplitJob, d),
     ),
     "predict": Slice(_section("predict"), lambda d: from_dict(Predict, d)),
     "views": Slice(lambda config, wildcards: {"tta": config["predict"]["tta"]}, lambda d: from_dict(PredictViews, d)),
@@ -233,5 +262,5 @@ SLICES: dict[str, Slice] = {
         lambda config, wildcards: {"true_threshold": config["mergers"]["true_threshold"]},
         lambda d: from_dict(MergerDefinition, d),
     ),
-    "mergers": Slice(_section("mergers"), _merger_settings),
+    "mergers": Slice(_section("mergers"), lambda d: from_dict(MergerSettings, d)),
 }

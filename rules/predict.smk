@@ -2,6 +2,7 @@
 # preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a cluster), and
 # gather_predictions writes one catalogue (the ensemble's mean and spread, and each fold model's merger vote). Then
 # the merger report, calibrated by the merger calibration table of rules/models.smk (cross-fitted over the folds).
+from gzmorph.mergers.reference import REFERENCE_FILE as MERGER_REFERENCE
 
 
 wildcard_constraints:
@@ -79,6 +80,7 @@ rule merger_report:
         target_catalogue=rules.gather_predictions.output.parquet,
         train_index="results/data/train/index.parquet",
         test_index="results/data/test/index.parquet",
+        reference=MERGER_REFERENCE,
     output:
         report=report(
             "results/report/merger_fraction.md",

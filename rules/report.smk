@@ -1,6 +1,6 @@
 # The deliverable: one self-contained HTML page of the run (results/report/index.html) with the headline numbers
-# first and every figure and table inline. Which files it shows is the data SECTIONS of gzmorph/html_report.py.
-from gzmorph.html_report import HEADLINE_FILES, caption_files, section_files
+# first and every figure and table inline. Which files it shows is the data SECTIONS of gzmorph/report/sections.py.
+from gzmorph.report.sections import HEADLINE_FILES, caption_files, section_files
 
 
 rule html_report:

@@ -1,6 +1,6 @@
 """The run's report as one self-contained HTML page (headline numbers, every figure and table inline).
 
-All logic lives in gzmorph.html_report; --files lists the figures and tables of gzmorph.html_report.SECTIONS
+All logic lives in gzmorph.report; --files lists the figures and tables of gzmorph.report.sections.SECTIONS
 (any not given are shown as not produced).
 """
 
@@ -8,7 +8,8 @@ import logging
 from datetime import datetime
 
 from gzmorph import cli
-from gzmorph.html_report import HEADLINE_FILES, write_report
+from gzmorph.report.files import write_report
+from gzmorph.report.sections import HEADLINE_FILES
 
 INTERFACE = cli.Interface(
     __doc__,

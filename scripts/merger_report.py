@@ -16,11 +16,12 @@ import pandas as pd
 
 from gzmorph import cli
 from gzmorph.figures import save_figure
+from gzmorph.figures.mergers import GalleryImages, draw_figures, highest
 from gzmorph.io import write_json, write_table, write_text
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.mergers.analysis import analyse
 from gzmorph.mergers.crossfit import CrossFit, calibration_curves, curves_document, p_merger
-from gzmorph.mergers.figures import GalleryImages, draw_figures, highest
+from gzmorph.mergers.reference import REFERENCE_FILE, load_reference
 from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.tables import headline
 from gzmorph.shards import ShardSet
@@ -33,6 +34,7 @@ INTERFACE = cli.Interface(
         cli.Files("target_catalogue", "Parquet catalogue of the target set with Class8.6_fold{k} columns"),
         cli.TRAIN_INDEX,
         cli.TEST_INDEX,
+        cli.Files("reference", f"reference data (default: the package's {REFERENCE_FILE.name})", optional=True),
     ),
     outputs=(
         cli.Files("report", "Markdown report"),
@@ -69,7 +71,8 @@ def main(args) -> None:
     cf, target_ids = read_crossfit(args.calibration_table, args.target_catalogue)
     labelled = pd.read_parquet(args.train_index, columns=[MERGER_COLUMN])[MERGER_COLUMN].to_numpy(np.float64)
     geometry = ShardSet.of_index(args.test_index).geometry
-    result = analyse(cf, labelled, settings, (geometry.crop_px, geometry.size))
+    reference = load_reference(args.reference or REFERENCE_FILE)
+    result = analyse(cf, labelled, settings, reference, (geometry.crop_px, geometry.size))
     write_json(result.to_json(), args.numbers)
     curves = calibration_curves(cf, settings.true_threshold)
     probability = p_merger(curves, cf.target)
@@ -92,10 +95,18 @@ def main(args) -> None:
         "target predictions": args.target_catalogue,
         "volunteer votes": args.train_index,
         "settings": "config (section mergers)",
+        "reference data": reference_name(args.reference),
     }
     write_text(render_markdown(result, relative, sources), args.report)
     for line in headline(result):
         logging.info("%s", line)
+
+
+def reference_name(path: str | None) -> str:
+    """The reference file as the report names it: the package's under its place in the repository."""
+    if path is None or Path(path).resolve() == REFERENCE_FILE:
+        return "gzmorph/data/merger_reference.yaml"
+    return path
 
 
 def gallery(shards: ShardSet, ids: np.ndarray, score: np.ndarray, name: str, n: int, truth=None) -> GalleryImages:

@@ -25,8 +25,8 @@ INTERFACE = cli.Interface(
 def main(args) -> None:
     table = pd.read_parquet(args.train_index, columns=[ID_COLUMN, MERGER_COLUMN])
     is_merger = table[MERGER_COLUMN].to_numpy() >= args.merger_definition.true_threshold
-    s = args.split
-    split = labelled_split(table[ID_COLUMN].to_numpy(), is_merger, s.test_fraction, s.test_seed, s.folds, s.seed)
+    s, folds = args.split.split, args.split.folds
+    split = labelled_split(table[ID_COLUMN].to_numpy(), is_merger, s.test_fraction, s.test_seed, folds, s.seed)
     write_table(split, args.split_table)
     counts = split["fold"].value_counts().sort_index()
     mergers = pd.Series(is_merger).groupby(split["fold"].to_numpy()).sum()

@@ -13,11 +13,12 @@ import pytest
 from PIL import Image
 
 from gzmorph import formatting as fmt
-from gzmorph import html_report as hr
 from gzmorph.mergers.analysis import analyse
 from gzmorph.mergers.settings import MergerSettings
+from gzmorph.report import convert, files, landing, render, sections
+from gzmorph.settings import from_dict
 from tests.conftest import REPO
-from tests.test_mergers import CONFIG, crafted, crossfit
+from tests.test_mergers import CONFIG, REFERENCE, crafted, crossfit
 
 BASELINE = {"train_rmse": 0.171, "validation_rmse": 0.17023, "test_rmse": 0.16871, "n_train": 300, "n_validation": 100,
             "n_test": 100}  # fmt: skip
@@ -50,9 +51,15 @@ best,1,0.12714,0.1228,0.1316,0.0866,0.0987,nan,100,9
 QUICK = {**CONFIG, "bootstrap": {"resamples": 100, "confidence": 0.68, "seed": 1},
          "coverage": {"factors": [1.0], "target_size": 100, "repeats": 5, "resamples": 20, "seed": 2}}  # fmt: skip
 _PRED, _TRUE = crafted(600, 0.1, np.random.default_rng(3))
-RESULT = analyse(crossfit(_PRED, _TRUE, _PRED[:300]), _TRUE, MergerSettings.from_config(QUICK))
+RESULT = analyse(crossfit(_PRED, _TRUE, _PRED[:300]), _TRUE, from_dict(MergerSettings, QUICK), REFERENCE)
 MERGERS = RESULT.to_json()
-HEADLINE = {"baseline": BASELINE, "best": BEST, "tta": TTA, "test_rmse": hr.csv_records(TEST_RMSE), "mergers": MERGERS}
+HEADLINE = {
+    "baseline": BASELINE,
+    "best": BEST,
+    "tta": TTA,
+    "test_rmse": convert.csv_records(TEST_RMSE),
+    "mergers": MERGERS,
+}
 HOSTILE = '<script>alert("x")</script> & more'
 
 
@@ -64,12 +71,12 @@ def tiny_png() -> bytes:
 
 SECTIONS = {
     "Data": (
-        hr.Item("results/figures/a.png", "A figure", "a.rst"),
-        hr.Item("results/tables/t.csv", "A table", note=HOSTILE),
-        hr.Item("results/tables/n.json", "Numbers"),
-        hr.Item("results/tables/absent.csv", "Not built"),
+        sections.Item("results/figures/a.png", "A figure", "a.rst"),
+        sections.Item("results/tables/t.csv", "A table", note=HOSTILE),
+        sections.Item("results/tables/n.json", "Numbers"),
+        sections.Item("results/tables/absent.csv", "Not built"),
     ),
-    "Mergers": (hr.Item("results/report/m.md", "Report"),),
+    "Mergers": (sections.Item("results/report/m.md", "Report"),),
 }
 CONTENTS = {
     "results/figures/a.png": tiny_png(),
@@ -81,7 +88,9 @@ CONTENTS = {
 
 @pytest.fixture(scope="module")
 def page() -> str:
-    return hr.build_report(HEADLINE, CONTENTS, {"a.rst": "Caption with ``code`` and <b>tag</b>."}, sections=SECTIONS)
+    return render.build_report(
+        HEADLINE, CONTENTS, {"a.rst": "Caption with ``code`` and <b>tag</b>."}, sections=SECTIONS
+    )
 
 
 def test_landing_shows_the_headline_numbers(page):
@@ -128,7 +137,9 @@ def test_landing_shows_every_merger_table_once_formatted_as_the_markdown(page):
 def test_a_skipped_diagnostic_is_said_first():
     skipped = {"pool": 100, "pool_mergers": 2, "skipped": "2 true mergers: too few to split",
                "warning": "The known-answer diagnostic could not run: nothing shows it."}  # fmt: skip
-    summary = hr.landing_html({**HEADLINE, "mergers": {**MERGERS, "diagnostic": skipped, "diagnostic_passes": None}})
+    summary = render.landing_html(
+        {**HEADLINE, "mergers": {**MERGERS, "diagnostic": skipped, "diagnostic_passes": None}}
+    )
     merger = summary[summary.index("Merger fraction of the") :]
     assert merger.index("WARNING: The known-answer diagnostic could not run") < merger.index("<h3>Estimates</h3>")
     assert "Not run: 2 true mergers: too few to split." in merger
@@ -137,21 +148,21 @@ def test_a_skipped_diagnostic_is_said_first():
 def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
     recipe = {"architecture": "resnet18", "folds": 3, "steps": 1700, "epochs": 55, "scheduler": "cosine",
               "rotate": True}  # fmt: skip
-    assert hr.model_description({**recipe, "ema_decay": 0.99}) == (
+    assert landing.model_description({**recipe, "ema_decay": 0.99}) == (
         "resnet18 architecture, ensemble of 3 fold models, 1700 steps (55 epochs), last weights kept, "
         "scheduler cosine, rotation augmentation, moving average of the weights (decay 0.99)"
     )
-    assert "moving average" not in hr.model_description({**recipe, "ema_decay": 0.0})
-    described = hr.model_description({**recipe, "model_spec": {"width": 32}})
+    assert "moving average" not in landing.model_description({**recipe, "ema_decay": 0.0})
+    described = landing.model_description({**recipe, "model_spec": {"width": 32}})
     assert described.startswith("resnet18 architecture (width 32), ensemble of 3 fold models,")
 
 
 def test_csv_records_parse_numbers():
-    rows = hr.csv_records(TEST_RMSE)
+    rows = convert.csv_records(TEST_RMSE)
     assert rows[0] == {"model": "resnet18", "tta_views": 8, "rmse": 0.13555, "rmse_low68": 0.1311,
                        "rmse_high68": 0.1402, "merger_rmse": 0.0911, "merger_rmse_mean_baseline": 0.0987,
                        "merger_auc": 0.774, "n_galaxies": 100, "n_true_mergers": 9}  # fmt: skip
-    assert hr.number(rows[-1]["merger_auc"]) is None
+    assert convert.number(rows[-1]["merger_auc"]) is None
 
 
 def test_tables_are_inline_html_and_numbers_shortened(page):
@@ -172,37 +183,37 @@ def test_images_are_embedded_and_nothing_is_loaded(page):
 
 
 def test_every_text_is_escaped(page):
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more" in page  # markupsafe's quote
     assert "&lt;k&gt;" in page and "&lt;b&gt;tag&lt;/b&gt;" in page and "&lt;b&gt;raw&lt;/b&gt;" in page
     assert "<b>" not in page
-    assert "<code>code</code>" in page
+    assert '<span class="docutils literal">code</span>' in page  # the caption, by docutils
 
 
 def test_missing_optional_keys_do_not_crash():
     empty = {"baseline": {}, "best": {}, "tta": {}, "test_rmse": [], "mergers": {"adopted_fraction": {}}}
-    page = hr.build_report(empty, {}, {})
+    page = render.build_report(empty, {}, {})
     assert "n/a" in page and "No complete merger result in this run" in page
-    assert page.count("Not produced by this run") == len(hr.section_files())
+    assert page.count("Not produced by this run") == len(sections.section_files())
     odd = {"baseline": [], "best": {"model": 3}, "tta": None, "test_rmse": [{"model": "x"}], "mergers": {"rate": 1}}
-    assert "n/a" in hr.landing_html(odd)
+    assert "n/a" in render.landing_html(odd)
 
 
 def test_write_report_names_a_missing_headline_file(tmp_path):
-    paths = {key: str(tmp_path / Path(path).name) for key, path in hr.HEADLINE_FILES.items()}
+    paths = {key: str(tmp_path / Path(path).name) for key, path in sections.HEADLINE_FILES.items()}
     assert paths["test_rmse"].endswith("test_rmse.csv")
     for key in ("baseline", "best", "tta"):
         Path(paths[key]).write_text(json.dumps(HEADLINE[key]))
     Path(paths["mergers"]).write_text(json.dumps(MERGERS))
-    with pytest.raises(hr.ReportInputError, match="test_rmse.csv"):
-        hr.write_report(str(tmp_path / "index.html"), paths, [], [])
+    with pytest.raises(render.ReportInputError, match="test_rmse.csv"):
+        files.write_report(str(tmp_path / "index.html"), paths, [], [])
     Path(paths["test_rmse"]).write_text(TEST_RMSE)
-    hr.write_report(str(tmp_path / "index.html"), paths, [], [str(REPO / "report" / "baseline.rst")])
+    files.write_report(str(tmp_path / "index.html"), paths, [], [str(REPO / "report" / "baseline.rst")])
     page = (tmp_path / "index.html").read_text()
     assert "Mean-label baseline: every galaxy" in page and "0.1258 [0.1214, 0.1301]" in page
 
 
 def test_every_report_file_is_a_workflow_output():
-    assert all((REPO / "report" / name).is_file() for name in hr.caption_files())
+    assert all((REPO / "report" / name).is_file() for name in sections.caption_files())
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "results/report/index.html", "-n", "--forceall", "--quiet", "rules"],
         cwd=REPO,

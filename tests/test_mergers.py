@@ -10,7 +10,6 @@ import yaml
 from scipy.integrate import quad
 from scipy.special import expit, logit
 
-from gzmorph import cli
 from gzmorph.mergers.bayes import posterior_fraction
 from gzmorph.mergers.coverage import diagnostic, draw_target, split_halves, summarise
 from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, calibration_curves, estimates, p_merger
@@ -30,14 +29,18 @@ from gzmorph.mergers.estimators import (
 )
 from gzmorph.mergers.literature import compare, compare_literature, rate_per_galaxy, value_used
 from gzmorph.mergers.rates import adopted_rate, pair_timescale_gyr, rate_per_gyr
+from gzmorph.mergers.reference import REFERENCE_FILE, load_reference, observability
+from gzmorph.mergers.result import BINNED
 from gzmorph.mergers.scale import field_arcsec, kpc_per_arcsec, scale_table
 from gzmorph.mergers.settings import Coverage, MergerSettings
 from gzmorph.mergers.theory import illustris_expectation, major_merger_rate, sample_average_rate
 from gzmorph.mergers.uncertainty import wilson_interval
+from gzmorph.settings import from_dict
 from tests.conftest import REPO
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())["mergers"]
-SETTINGS = MergerSettings.from_config(CONFIG)
+SETTINGS = from_dict(MergerSettings, CONFIG)
+REFERENCE = load_reference()
 
 
 def estimate_all(c: BinnedCounts, threshold: float | None) -> dict[str, np.ndarray]:
@@ -53,17 +56,37 @@ def crafted(n: int, merger_share: float, rng: np.random.Generator) -> tuple[np.n
     return predicted, true
 
 
-def test_settings_read_every_key_of_the_config_section():
-    fields = set(MergerSettings.__dataclass_fields__)
-    schema = yaml.safe_load(cli.SCHEMA.read_text())["properties"]["mergers"]
-    assert fields == set(CONFIG) == set(schema["properties"]) == set(schema["required"])
-    coverage = schema["properties"]["coverage"]["properties"]
-    assert set(Coverage.__dataclass_fields__) == set(CONFIG["coverage"]) == set(coverage)
+def test_settings_and_reference_data_are_typed_from_their_files():
     assert SETTINGS.classification_threshold is None and SETTINGS.estimator == "pacc"
     assert SETTINGS.coverage.factors == (0.25, 0.5, 1.0, 2.0, 4.0) and SETTINGS.coverage.target_size is None
-    assert SETTINGS.theory.mass_ratio_min == (0.25, 0.1) and SETTINGS.rate_timescale == "close_pairs"
-    assert SETTINGS.theory.m0_msun == 2e11 and SETTINGS.scale.image_px == 424
-    assert next(e for e in SETTINGS.literature if e.name == "Lotz2011").value is None
+    assert REFERENCE.theory.mass_ratio_min == (0.25, 0.1) and SETTINGS.rate_timescale == "close_pairs"
+    assert REFERENCE.theory.m0_msun == 2e11 and SETTINGS.scale.image_px == 424
+    assert next(e for e in REFERENCE.literature if e.name == "Lotz2011").value is None
+    assert next(e for e in REFERENCE.literature if e.name == "PattonAtfield2008").value == (0.02,)
+    assert REFERENCE.observability["close_pairs"].gyr == (0.9, 1.8)
+
+
+def test_reference_data_that_break_the_schema_are_named_with_file_and_key(tmp_path):
+    data = yaml.safe_load(REFERENCE_FILE.read_text())
+    data["literature"][0]["value"] = "two percent"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(ValueError, match=r"bad\.yaml: literature/0/value"):
+        load_reference(tmp_path / "bad.yaml")
+    data = yaml.safe_load(REFERENCE_FILE.read_text())
+    data["literature"][0]["timescale"] = "no_such_timescale"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(ValueError, match="no_such_timescale"):
+        load_reference(tmp_path / "bad.yaml")
+
+
+def test_a_rate_timescale_missing_from_the_reference_data_is_named():
+    with pytest.raises(ValueError, match="rate_timescale: 'visual' is not a key of observability"):
+        observability(REFERENCE, "visual")
+
+
+def test_an_unknown_estimator_is_refused():
+    with pytest.raises(ValueError, match="mergers.estimator"):
+        from_dict(MergerSettings, {**CONFIG, "estimator": "cc"})
 
 
 def test_estimators_on_counts_with_known_rates():
@@ -76,6 +99,7 @@ def test_estimators_on_counts_with_known_rates():
     assert found["acc"] == pytest.approx(0.3)  # ACC is 0.3 at every threshold with TPR - FPR >= 0.25
     assert found["pacc"] == pytest.approx(0.3)  # same classes in both sets: any weight recovers the fraction
     assert found["mean_vote"] == pytest.approx(target.mean())
+    assert set(found) == set(BINNED)  # the estimators' names, from gzmorph.mergers.result only
 
 
 def test_a_prediction_on_the_threshold_is_counted():
@@ -235,7 +259,7 @@ def test_wilson_interval_at_zero_and_at_a_known_value():
 
 def test_illustris_rate_against_the_closed_form_mass_ratio_integral():
     """At z = 0 and fixed M the mu integral of mu^b over [1/4, 1] is (1 - 4^-(b+1)) / (b+1)."""
-    p = SETTINGS.theory
+    p = REFERENCE.theory
     for mass in (1e10, 1e11):
         b = p.beta0 + p.gamma * np.log10(mass / 1e10)
         mass_term = (mass / 1e10) ** p.alpha0 * (1 + (mass / 2e11) ** p.delta0)
@@ -248,7 +272,7 @@ def test_illustris_rate_against_the_closed_form_mass_ratio_integral():
 
 
 def test_illustris_sample_average_is_the_mean_over_log_mass_and_redshift():
-    p = SETTINGS.theory
+    p = REFERENCE.theory
     log_mass, z = np.meshgrid(np.linspace(10, 11, 41), np.linspace(0.05, 0.1, 11))
     grid = np.vectorize(lambda m, zz: major_merger_rate(10**m, zz, p, 0.25))(log_mass, z)
     averaged = np.trapezoid(np.trapezoid(grid, z[:, 0], axis=0), log_mass[0]) / (1.0 * 0.05)
@@ -258,7 +282,7 @@ def test_illustris_sample_average_is_the_mean_over_log_mass_and_redshift():
 
 
 def test_kitzbichler_white_timescale_for_patton_atfield_pairs():
-    pairs = SETTINGS.pair_timescale
+    pairs = REFERENCE.pair_timescale
     assert pair_timescale_gyr(20.0, 3e10, True, pairs) == pytest.approx(1.1 * 20 / 25)
     assert pair_timescale_gyr(20.0, 3e10, False, pairs) == pytest.approx(1.6 * 20 / 25)
     assert pair_timescale_gyr(25.0, 3e11, True, pairs) == pytest.approx(1.1 * 10**-0.3)
@@ -268,11 +292,11 @@ def test_rate_is_fraction_over_timescale_with_the_timescale_range_as_a_second_te
     assert rate_per_gyr(0.02, 0.2) == pytest.approx(0.1)
     with pytest.raises(ValueError, match="positive"):
         rate_per_gyr(0.02, 0.0)
-    rate = adopted_rate(0.03, (0.027, 0.036), SETTINGS.observability["morphological"])
+    rate = adopted_rate(0.03, (0.027, 0.036), REFERENCE.observability["morphological"])
     assert rate["rate_gyr"] == pytest.approx(0.1)  # 3 % over 0.3 Gyr
     assert (rate["stat_low"], rate["stat_high"]) == pytest.approx((0.01, 0.02))
     assert (rate["sys_timescale_low"], rate["sys_timescale_high"]) == pytest.approx((0.1 - 0.075, 0.15 - 0.1))
-    pairs = adopted_rate(0.03, (0.0, 0.06), SETTINGS.observability["close_pairs"])
+    pairs = adopted_rate(0.03, (0.0, 0.06), REFERENCE.observability["close_pairs"])
     assert pairs["rate_gyr"] == pytest.approx(0.03 / 1.35) and pairs["interval_68"][0] == 0.0
     assert "Darg et al. 2010a" in pairs["timescale_why"]
 
@@ -290,9 +314,12 @@ def test_physical_scale_against_the_angular_diameter_distance_integral():
 
 
 def test_literature_keeps_each_quantity_and_its_own_timescale():
-    entries = {e.name: e for e in SETTINGS.literature}
+    entries = {e.name: e for e in REFERENCE.literature}
     assert value_used(entries["Darg2010"]) == pytest.approx((0.015, 0.045))  # 1 - 3 % x C = 1.5
-    found = {e["name"]: e for e in compare_literature(SETTINGS, [0.01, 0.02], [0.03, 0.09])}
+    found = {
+        e["name"]: e
+        for e in compare_literature(REFERENCE, REFERENCE.observability["close_pairs"], [0.01, 0.02], [0.03, 0.09])
+    }
     assert found["Darg2010"]["rate_gyr"] == pytest.approx([0.015 / 1.8, 0.045 / 0.9])  # GZ pairs: pair timescale
     assert found["PattonAtfield2008"]["rate_gyr"] == pytest.approx([0.02 / 0.88, 0.02 / 0.88])
     assert found["Casteels2014"]["fraction_verdict"].startswith("tie")

@@ -12,16 +12,17 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection
 
-from gzmorph import html_report as hr
+from gzmorph.figures.mergers import GalleryImages, draw_figures, highest
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN
 from gzmorph.mergers.analysis import analyse, diagnostic_warning
-from gzmorph.mergers.figures import GalleryImages, draw_figures, highest
 from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.result import MergerResult
 from gzmorph.mergers.settings import MergerSettings
+from gzmorph.report import render
+from gzmorph.settings import from_dict
 from gzmorph.shards import ShardWriter
 from tests.scripts import config_overlay, run_script
-from tests.test_mergers import CONFIG, crafted, crossfit
+from tests.test_mergers import CONFIG, REFERENCE, crafted, crossfit
 
 FAST = {
     **CONFIG,
@@ -31,7 +32,7 @@ FAST = {
 
 
 def settings(**changes) -> MergerSettings:
-    return MergerSettings.from_config({**FAST, **changes})
+    return from_dict(MergerSettings, {**FAST, **changes})
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def data() -> dict:
 @pytest.fixture(scope="module")
 def result(data) -> MergerResult:
     (pred, true), target = data["calib"], data["target"][0]
-    return analyse(crossfit(pred, true, target), true, settings(), (212, 48))
+    return analyse(crossfit(pred, true, target), true, settings(), REFERENCE, (212, 48))
 
 
 def test_result_round_trips_through_json_and_holds_every_row(result, data):
@@ -81,7 +82,7 @@ def target_set(share: float, n: int, rng) -> np.ndarray:
 def test_every_target_set_gets_a_report_figures_and_a_page(data, share, n):
     rng = np.random.default_rng(12)
     pred, true = data["calib"]
-    found = analyse(crossfit(pred, true, target_set(share, n, rng)), true, settings())
+    found = analyse(crossfit(pred, true, target_set(share, n, rng)), true, settings(), REFERENCE)
     low, high = found.fraction.interval
     assert 0.0 <= low <= found.fraction.fraction <= high <= 1.0
     text = render_markdown(found)
@@ -90,7 +91,7 @@ def test_every_target_set_gets_a_report_figures_and_a_page(data, share, n):
     for figure in figures.values():
         figure.canvas.draw()  # the rate figure crashed here on a fraction at 0 ('xerr' must not be negative)
         plt.close(figure)
-    page = hr.mergers_html(found.to_json())
+    page = render.mergers_html(found.to_json())
     assert "Known-answer diagnostic" in page and page.count("<h3>Estimates</h3>") == 1
     if share == 0.0 and n > 1:
         assert found.fraction.fraction < 0.005 and "The interval reaches 0" in text
@@ -104,12 +105,12 @@ def test_a_model_that_does_not_separate_mergers_gets_a_plain_sentence_not_a_numb
     rng = np.random.default_rng(13)
     pred, true = np.full(300, 0.1), np.r_[np.full(3, 0.6), np.full(297, 0.05)]  # one prediction for all: no separation
     cf = crossfit(pred, true, rng.uniform(0, 0.3, 100))
-    found = analyse(cf, true, settings())
+    found = analyse(cf, true, settings(), REFERENCE)
     text = render_markdown(found)
     for figure in draw_figures(found, cf, settings()).values():
         figure.canvas.draw()
         plt.close(figure)
-    assert "PACC is undefined here" in hr.mergers_html(found.to_json())
+    assert "PACC is undefined here" in render.mergers_html(found.to_json())
     assert np.isnan(found.fraction.fraction) and "PACC is undefined here" in text and "Merger fraction n/a" in text
     strict = json.loads(json.dumps(found.to_json(), allow_nan=False))  # null, not NaN, in the file
     assert render_markdown(MergerResult.from_json(strict)) == text
@@ -121,7 +122,7 @@ def test_a_failed_diagnostic_is_said_at_the_top_in_plain_words(result):
     failed = dataclasses.replace(result, diagnostic={**result.diagnostic, "warning": warning}, diagnostic_passes=False)
     text = render_markdown(failed)
     assert text.splitlines()[2] == f"**WARNING: {warning}**" and "FAILED for pacc" in warning
-    assert hr.mergers_html(failed.to_json()).startswith('<p class="note"><strong>WARNING: The known-answer')
+    assert render.mergers_html(failed.to_json()).startswith('<p class="note"><strong>WARNING: The known-answer')
     assert failed.fraction == result.fraction  # quoted whatever the diagnostic says
     assert diagnostic_warning(True, "pacc") is None and "could not run" in diagnostic_warning(None, "pacc")
 
@@ -153,8 +154,8 @@ def test_report_has_every_table_once_and_says_lotz_is_missing(result):
                 "Literature, each value in its own units", "Corrections", "Physical scale of the images")  # fmt: skip
     for heading in headings:
         assert text.count(f"## {heading}") == 1
-    for entry in CONFIG["literature"]:
-        assert entry["citation"] in text
+    for entry in REFERENCE.literature:
+        assert entry.citation in text
     assert "not filled in" in text and "![calibration](../figures/calibration.png)" in text
     assert "Like with like" in text and "labelled fraction" in text and "Kitzbichler & White 2008" in text
     low, high = result.fraction.interval
@@ -162,10 +163,13 @@ def test_report_has_every_table_once_and_says_lotz_is_missing(result):
 
 
 def test_a_filled_in_lotz_rate_is_compared_in_gyr(data):
-    literature = copy.deepcopy(FAST["literature"])
-    next(e for e in literature if e["name"] == "Lotz2011").update(value=0.05, uncertainty=0.02, verified=True)
+    lotz = next(e for e in REFERENCE.literature if e.name == "Lotz2011")
+    filled = dataclasses.replace(lotz, value=(0.05,), uncertainty=0.02, verified=True)
+    reference = dataclasses.replace(
+        REFERENCE, literature=tuple(filled if e is lotz else e for e in REFERENCE.literature)
+    )
     pred, true = data["calib"]
-    found = analyse(crossfit(pred, true, data["target"][0][:500]), true, settings(literature=literature))
+    found = analyse(crossfit(pred, true, data["target"][0][:500]), true, settings(), reference)
     lotz = next(e for e in found.literature if e["name"] == "Lotz2011")
     assert lotz["rate_gyr"] == pytest.approx([0.03, 0.07])  # 0.05 +/- 0.02 per galaxy per Gyr, as published
     row = next(line for line in render_markdown(found).splitlines() if "Lotz et al. 2011" in line)

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from gzmorph.labels import KAGGLE_HEADER
+from gzmorph.mergers.reference import load_reference
 from gzmorph.mergers.result import MergerResult
 from tests.conftest import REPO
 
@@ -122,15 +123,14 @@ def test_catalogue_and_merger_report(finished_run):
     calibration = pd.read_parquet(results / "predictions" / "merger_calibration.parquet")
     assert list(calibration.columns) == ["GalaxyID", "fold_model", "role", "predicted", "true"]
     assert calibration.groupby(["fold_model", "role"]).size()[(0, "test")] == 75 and len(calibration) == 2 * 75 + 425
-    config = yaml.safe_load((finished_run / "config.yaml").read_text())
     result = MergerResult.read(results / "tables" / "merger_fraction.json")
     mean_vote = next(e for e in result.cross_checks if e.name == "mean_vote").fraction
     assert mean_vote == pytest.approx(catalogue["Class8.6"].mean(), rel=1e-5)
     p_merger = pd.read_parquet(results / "predictions" / "p_merger.parquet")
     assert len(p_merger) == 200 and p_merger["p_merger"].between(0, 1).all()
     text = (results / "report" / "merger_fraction.md").read_text()
-    for entry in config["mergers"]["literature"]:
-        assert entry["citation"] in text
+    for entry in load_reference().literature:
+        assert entry.citation in text
 
 
 def test_snakemake_lint_is_clean():

@@ -11,14 +11,14 @@ from gzmorph.mergers.crossfit import CrossFit, estimates
 from gzmorph.mergers.estimators import EDGES, bin_counts, chosen_threshold, prediction_bins
 from gzmorph.mergers.literature import compare, compare_literature
 from gzmorph.mergers.rates import adopted_rate
-from gzmorph.mergers.result import Definition, Estimate, MergerResult
+from gzmorph.mergers.reference import observability
+from gzmorph.mergers.result import BINNED, Definition, Estimate, MergerResult
 from gzmorph.mergers.scale import scale_table
-from gzmorph.mergers.settings import MergerSettings
+from gzmorph.mergers.settings import MergerReference, MergerSettings
 from gzmorph.mergers.theory import illustris_expectation
 from gzmorph.mergers.uncertainty import percentile_interval, wilson_interval
 
 log = logging.getLogger(__name__)
-CROSS_CHECKS = ("acc", "mean_vote", "cc")  # shown beside the quoted estimator, never swapped in
 
 
 def _estimate(name: str, point: np.ndarray, samples: np.ndarray, confidence: float) -> Estimate:
@@ -74,10 +74,15 @@ def diagnostic_warning(result_passes: bool | None, estimator: str) -> str | None
 
 
 def analyse(
-    cf: CrossFit, labelled_truth, settings: MergerSettings, network_view: tuple[int, int] | None = None
+    cf: CrossFit,
+    labelled_truth,
+    settings: MergerSettings,
+    reference: MergerReference,
+    network_view: tuple[int, int] | None = None,
 ) -> MergerResult:
     """Every number of the merger report. ``labelled_truth``: volunteer Class8.6 of all labelled galaxies (the iid
-    row); ``network_view``: (crop_px, size_px) of the network's input, for the scale table."""
+    row); ``reference``: the published values and timescales (gzmorph.mergers.reference); ``network_view``:
+    (crop_px, size_px) of the network's input, for the scale table."""
     s, boot = settings, settings.bootstrap
     conf, adopted_t = boot.confidence, s.true_threshold
     thresholds = tuple(dict.fromkeys((adopted_t, *s.definition_thresholds)))
@@ -85,7 +90,7 @@ def analyse(
     found = estimates(cf, thresholds, s.classification_threshold, boot.resamples, rng)
     point, samples = found[adopted_t]
     fraction = _estimate(s.estimator, point[s.estimator], samples[s.estimator], conf)
-    checks = [_estimate(n, point[n], samples[n], conf) for n in ("pacc", *CROSS_CHECKS) if n != s.estimator]
+    checks = [_estimate(n, point[n], samples[n], conf) for n in BINNED if n != s.estimator]  # never swapped in
     checks.append(bayesian_estimate(cf, adopted_t, conf, rng))
     labelled_truth = np.asarray(labelled_truth, dtype=np.float64)
     definitions = tuple(
@@ -102,10 +107,11 @@ def analyse(
     warning = diagnostic_warning(passes, s.estimator)
     if warning:
         log.warning("merger fraction: %s", warning)
-    rate = adopted_rate(fraction.fraction, fraction.interval, s.observability[s.rate_timescale])
+    ours = observability(reference, s.rate_timescale)
+    rate = adopted_rate(fraction.fraction, fraction.interval, ours)
     illustris = []
-    for mu in s.theory.mass_ratio_min:
-        expected = illustris_expectation(s.theory, mu)
+    for mu in reference.theory.mass_ratio_min:
+        expected = illustris_expectation(reference.theory, mu)
         illustris.append({**expected, "verdict": compare(rate["interval_68"], expected["band"])})
     n_mergers = int(np.sum(cf.galaxy_truth() >= adopted_t))
     return MergerResult(
@@ -130,8 +136,8 @@ def analyse(
         diagnostic_passes=passes,
         rate=rate,
         illustris=tuple(illustris),
-        literature=tuple(compare_literature(s, list(fraction.interval), rate["interval_68"])),
-        corrections=tuple(asdict(c) for c in s.corrections),
+        literature=tuple(compare_literature(reference, ours, list(fraction.interval), rate["interval_68"])),
+        corrections=tuple(asdict(c) for c in reference.corrections),
         scale={"cosmology": s.scale.cosmology_name, "rows": scale_table(s.scale, network_view), **_scale_notes(s)},
     )
 

@@ -183,7 +183,7 @@ def calibrate(mergers: np.ndarray, others: np.ndarray, threshold: float | None) 
 
 
 def apply(cal: Calibration, target: np.ndarray, target_mean: np.ndarray) -> dict[str, np.ndarray]:
-    """Every estimator of ALL_ESTIMATORS on target counts per bin (leading axes broadcast with ``cal``'s)."""
+    """Every estimator of result.BINNED on target counts per bin (leading axes broadcast with ``cal``'s)."""
     q = fraction_at_or_above(target)
     return {
         "pacc": adjust(_weighted_mean(target, cal.p), cal.p_mergers, cal.p_others),

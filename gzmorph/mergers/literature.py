@@ -1,11 +1,12 @@
 """Literature values in their own quantities, turned into rates per galaxy with their own timescales, and compared.
 
-Each entry of config ``mergers.literature`` keeps its quantity (merger fraction, companions per galaxy, merger rate
-per galaxy, merger rate per comoving volume), its selection (redshift, stellar mass, method) and the timescale of
-the method behind it: fractions found by morphology use the morphological T_obs, close-pair counts the Kitzbichler &
-White 2008 time of their own separation and velocity selection. A rate per galaxy is also turned back into a
-fraction with *our* T_obs, the number our measurement would show if that rate held. A volume rate needs the parent
-sample's number density to become a rate per galaxy; without one it is shown in its own units only.
+Each entry of ``literature`` (gzmorph/data/merger_reference.yaml) keeps its quantity (merger fraction, companions
+per galaxy, merger rate per galaxy, merger rate per comoving volume), its selection (redshift, stellar mass, method)
+and the timescale of the method behind it: fractions found by morphology use the morphological T_obs, close-pair
+counts the Kitzbichler & White 2008 time of their own separation and velocity selection. A rate per galaxy is also
+turned back into a fraction with *our* T_obs, the number our measurement would show if that rate held. A volume rate
+needs the parent sample's number density to become a rate per galaxy; without one it is shown in its own units
+only.
 
 Two numbers are called a tie when their intervals overlap: a difference smaller than the spread is no difference.
 """
@@ -14,7 +15,7 @@ import math
 from collections.abc import Mapping
 
 from gzmorph.mergers.rates import pair_timescale_gyr
-from gzmorph.mergers.settings import LiteratureEntry, MergerSettings, PairTimescale, Timescale
+from gzmorph.mergers.settings import LiteratureEntry, MergerReference, PairTimescale, Timescale
 
 PAIR_TIMESCALES = {"pairs_velocity_cut": True, "pairs_no_velocity_cut": False}
 
@@ -87,11 +88,18 @@ def compare(ours: list[float], theirs: tuple[float, float] | list[float]) -> str
     return f"ours is {max(ratio, 1 / ratio):.2g}x {word}, beyond both spreads"
 
 
-def compare_entry(entry: LiteratureEntry, s: MergerSettings, our_fraction: list[float], our_rate: list[float]) -> dict:
-    """One literature entry: its values in its own units, as a rate per galaxy and as our fraction, and verdicts."""
-    timescale = entry_timescale(entry, s.observability, s.pair_timescale)
+def compare_entry(
+    entry: LiteratureEntry,
+    reference: MergerReference,
+    ours: Timescale,
+    our_fraction: list[float],
+    our_rate: list[float],
+) -> dict:
+    """One literature entry: its values in its own units, as a rate per galaxy and as our fraction (with our
+    timescale ``ours``), and verdicts."""
+    timescale = entry_timescale(entry, reference.observability, reference.pair_timescale)
     rate = rate_per_galaxy(entry, timescale)
-    ours_t = s.observability[s.rate_timescale].gyr
+    ours_t = ours.gyr
     as_fraction = (
         None if rate is None or entry.quantity == "merger_fraction" else [rate[0] * ours_t[0], rate[1] * ours_t[1]]
     )
@@ -111,6 +119,8 @@ def compare_entry(entry: LiteratureEntry, s: MergerSettings, our_fraction: list[
     }
 
 
-def compare_literature(s: MergerSettings, our_fraction: list[float], our_rate: list[float]) -> list[dict]:
-    """Every configured literature entry, compared with our total 68 % intervals of fraction and rate."""
-    return [compare_entry(entry, s, our_fraction, our_rate) for entry in s.literature]
+def compare_literature(
+    reference: MergerReference, ours: Timescale, our_fraction: list[float], our_rate: list[float]
+) -> list[dict]:
+    """Every literature entry, compared with our total 68 % intervals of fraction and rate."""
+    return [compare_entry(entry, reference, ours, our_fraction, our_rate) for entry in reference.literature]

@@ -8,21 +8,59 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-NAMES = {
-    "pacc": "PACC",
-    "acc": "ACC (median sweep)",
-    "cc": "CC",
-    "mean_vote": "mean vote",
-    "bayes": "Bayesian (Dirichlet-multinomial)",
+
+@dataclass(frozen=True)
+class Estimator:
+    label: str
+    description: str
+    quotable: bool  # adjusted for the target's merger fraction, so it may be config mergers.estimator
+    binned: bool  # computed by gzmorph.mergers.estimators on binned predictions (bayes has its own model)
+    colour: str | None  # in the known-answer figure; None: not drawn there
+
+
+# Every estimator, once: in the order of the cross-check rows (the quoted one first, wherever it is here).
+ESTIMATORS = {
+    "pacc": Estimator(
+        "PACC",
+        "probabilistic adjusted count (Bella et al. 2010): mean calibrated P(merger), adjusted by its means on "
+        "true mergers and others",
+        quotable=True,
+        binned=True,
+        colour="C3",
+    ),
+    "acc": Estimator(
+        "ACC (median sweep)",
+        "adjusted classify and count, median over thresholds with TPR - FPR >= 0.25 (Forman 2008)",
+        quotable=True,
+        binned=True,
+        colour="C2",
+    ),
+    "mean_vote": Estimator(
+        "mean vote",
+        "mean predicted Class8.6: a mean vote fraction, not a count of mergers (not adjusted)",
+        quotable=False,
+        binned=True,
+        colour="C1",
+    ),
+    "cc": Estimator(
+        "CC",
+        "classify and count: share of target galaxies above the classification threshold (not adjusted)",
+        quotable=False,
+        binned=True,
+        colour="C0",
+    ),
+    "bayes": Estimator(
+        "Bayesian (Dirichlet-multinomial)",
+        "posterior median of a Dirichlet-multinomial model on binned predictions (Ziegler & Czyz 2024)",
+        quotable=False,
+        binned=False,
+        colour=None,
+    ),
 }
-DESCRIPTIONS = {
-    "pacc": "probabilistic adjusted count (Bella et al. 2010): mean calibrated P(merger), adjusted by its means on "
-    "true mergers and others",
-    "acc": "adjusted classify and count, median over thresholds with TPR - FPR >= 0.25 (Forman 2008)",
-    "cc": "classify and count: share of target galaxies above the classification threshold (not adjusted)",
-    "mean_vote": "mean predicted Class8.6: a mean vote fraction, not a count of mergers (not adjusted)",
-    "bayes": "posterior median of a Dirichlet-multinomial model on binned predictions (Ziegler & Czyz 2024)",
-}
+NAMES = {key: e.label for key, e in ESTIMATORS.items()}
+DESCRIPTIONS = {key: e.description for key, e in ESTIMATORS.items()}
+QUOTABLE = tuple(key for key, e in ESTIMATORS.items() if e.quotable)  # config mergers.estimator (schema enum too)
+BINNED = tuple(key for key, e in ESTIMATORS.items() if e.binned)
 
 
 @dataclass(frozen=True)

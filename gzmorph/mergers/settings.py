@@ -1,23 +1,16 @@
-"""The ``mergers`` section of the config as typed, frozen objects, built once by ``MergerSettings.from_config``.
+"""The merger settings as typed, frozen objects: ``MergerSettings`` (config section ``mergers``, what a user tunes)
+and ``MergerReference`` (gzmorph/data/merger_reference.yaml: published values, timescales, Illustris coefficients
+and corrections, which a user does not tune).
 
-The schema (gzmorph/config.schema.yaml) has already checked names and types when the workflow runs; these classes
-give the code one typed place to read them from, and turn YAML lists into tuples so that settings are hashable.
+Both are built by the one generic builder, ``gzmorph.settings.from_dict``, from mappings their schemas have checked
+(gzmorph/config.schema.yaml; gzmorph/data/merger_reference.schema.yaml), so the field types here are the
+conversion: YAML lists become tuples (hashable settings), integers given for floats become floats.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-QUOTABLE = ("pacc", "acc")  # estimators adjusted for the target's merger fraction: config mergers.estimator
-
-
-def _pair(values) -> tuple[float, float]:
-    low, high = (float(v) for v in values)
-    return low, high
-
-
-def _numbers(section: Mapping, text: tuple[str, ...] = (), pairs: tuple[str, ...] = ()) -> dict:
-    """A config mapping with every value a float, except the ``text`` keys (str) and ``pairs`` (two floats)."""
-    return {k: str(v) if k in text else _pair(v) if k in pairs else float(v) for k, v in section.items()}
+from gzmorph.mergers.result import QUOTABLE
 
 
 @dataclass(frozen=True)
@@ -73,35 +66,18 @@ class LiteratureEntry:
     name: str
     citation: str
     quantity: str
-    value: tuple[float, ...] | None
+    value: tuple[float, ...] | None  # a number, [low, high], or None (not filled in)
     units: str
     redshift: str
     selection: str
-    timescale: str | None
-    correction: float | None
-    uncertainty: float | None
-    pair_separation_kpc_h: float | None
-    pair_stellar_mass_msun_h: float | None
-    number_density_mpc3: float | None
-    note: str
     verified: bool
-
-    @classmethod
-    def from_config(cls, entry: Mapping) -> "LiteratureEntry":
-        value = entry.get("value")
-        values = None if value is None else tuple(float(v) for v in (value if isinstance(value, list) else [value]))
-        optional = ("correction", "uncertainty", "pair_separation_kpc_h", "pair_stellar_mass_msun_h")
-        return cls(
-            **{key: str(entry[key]) for key in ("name", "citation", "quantity", "units", "redshift", "selection")},
-            value=values,
-            timescale=entry.get("timescale"),
-            **{key: None if entry.get(key) is None else float(entry[key]) for key in optional},
-            number_density_mpc3=None
-            if entry.get("number_density_mpc3") is None
-            else float(entry["number_density_mpc3"]),
-            note=str(entry.get("note", "")),
-            verified=bool(entry["verified"]),
-        )
+    timescale: str | None = None
+    correction: float | None = None
+    uncertainty: float | None = None
+    pair_separation_kpc_h: float | None = None
+    pair_stellar_mass_msun_h: float | None = None
+    number_density_mpc3: float | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,12 +119,6 @@ class Scale:
         return f"astropy FlatLambdaCDM(H0={self.h0:g} km/s/Mpc, Om0={self.om0:g})"
 
 
-def _scale(section: Mapping) -> Scale:
-    numbers = _numbers({k: v for k, v in section.items() if k != "redshifts"}, text=("petro_r90_typical_why",))
-    redshifts = tuple(float(z) for z in section["redshifts"])
-    return Scale(**{**numbers, "redshifts": redshifts, "image_px": int(section["image_px"])})
-
-
 @dataclass(frozen=True)
 class Correction:
     name: str
@@ -160,6 +130,8 @@ class Correction:
 
 @dataclass(frozen=True)
 class MergerSettings:
+    """Config section ``mergers``."""
+
     estimator: str  # the one quoted, named before the data are seen
     true_threshold: float
     definition_thresholds: tuple[float, ...]
@@ -168,41 +140,20 @@ class MergerSettings:
     coverage: Coverage
     sweep: Sweep
     gallery_size: int
-    rate_timescale: str
+    rate_timescale: str  # a key of MergerReference.observability
+    scale: Scale
+
+    def __post_init__(self):
+        if self.estimator not in QUOTABLE:
+            raise ValueError(f"mergers.estimator must be one of {QUOTABLE}, got {self.estimator!r}")
+
+
+@dataclass(frozen=True)
+class MergerReference:
+    """The reference data of gzmorph/data/merger_reference.yaml: each value with its citation."""
+
     observability: Mapping[str, Timescale]
     pair_timescale: PairTimescale
     literature: tuple[LiteratureEntry, ...]
     theory: Illustris
-    scale: Scale
     corrections: tuple[Correction, ...]
-
-    @classmethod
-    def from_config(cls, section: Mapping) -> "MergerSettings":
-        """Every key of config ``mergers``, typed; raises KeyError naming a missing key."""
-        if section["estimator"] not in QUOTABLE:
-            raise ValueError(f"mergers.estimator must be one of {QUOTABLE}, got {section['estimator']!r}")
-        threshold, coverage = section["classification_threshold"], section["coverage"]
-        theory = {k: v for k, v in section["theory"].items() if k != "mass_ratio_min"}
-        return cls(
-            estimator=str(section["estimator"]),
-            true_threshold=float(section["true_threshold"]),
-            definition_thresholds=tuple(float(t) for t in section["definition_thresholds"]),
-            classification_threshold=None if threshold is None else float(threshold),
-            bootstrap=Bootstrap(**section["bootstrap"]),
-            coverage=Coverage(**{**coverage, "factors": tuple(float(f) for f in coverage["factors"])}),
-            sweep=Sweep(**section["sweep"]),
-            gallery_size=int(section["gallery_size"]),
-            rate_timescale=str(section["rate_timescale"]),
-            observability={
-                k: Timescale(_pair(v["gyr"]), v["citation"], " ".join(v["why"].split()))
-                for k, v in section["observability"].items()
-            },
-            pair_timescale=PairTimescale(**_numbers(section["pair_timescale"], text=("citation",))),
-            literature=tuple(LiteratureEntry.from_config(e) for e in section["literature"]),
-            theory=Illustris(
-                **_numbers(theory, text=("citation",), pairs=("stellar_mass_msun", "redshift")),
-                mass_ratio_min=tuple(float(m) for m in section["theory"]["mass_ratio_min"]),
-            ),
-            scale=_scale(section["scale"]),
-            corrections=tuple(Correction(**c) for c in section["corrections"]),
-        )

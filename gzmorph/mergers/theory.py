@@ -4,11 +4,11 @@ Their eq. 10 fits the galaxy-galaxy merger rate per descendant galaxy, per unit 
 
     dN/(dmu dt) = A(z) (M/M_ref)^alpha(z) [1 + (M/M0)^delta(z)] mu^(beta(z) + gamma log10(M/M_ref))
 
-with M the descendant stellar mass, M_ref = 10^10 Msun, M0 = 2 x 10^11 Msun, A(z) = A0 (1+z)^eta,
-alpha(z) = alpha0 (1+z)^alpha1, beta(z) = beta0 (1+z)^beta1, delta(z) = delta0 (1+z)^delta1 (their Table 1, the
-fit in stellar mass ratio; the values live in config ``mergers.theory``). Public codes write the mass term in two
-ways: [1 + (M/M0)^delta] (the paper's eq. 10, used here) and (1 + M/M0)^delta, which agrees far below M0 but gives
-a 14 % lower rate at 10^11 Msun. The first is the paper's form: a double power law in M whose slope steepens from
+with M the descendant stellar mass, M_ref = 10^10 Msun, M0 = 2 x 10^11 Msun, A(z) = A0 (1+z)^eta, alpha(z) = alpha0
+(1+z)^alpha1, beta(z) = beta0 (1+z)^beta1, delta(z) = delta0 (1+z)^delta1 (their Table 1, the fit in stellar mass
+ratio; the values live in ``theory`` of gzmorph/data/merger_reference.yaml). Public codes write the mass term in two
+ways: [1 + (M/M0)^delta] (the paper's eq. 10, used here) and (1 + M/M0)^delta, which agrees far below M0 but gives a
+14 % lower rate at 10^11 Msun. The first is the paper's form: a double power law in M whose slope steepens from
 alpha to alpha + delta above M0, which is how the paper describes its fit.
 
 The rate is the integral over mu_min <= mu <= 1 (scipy.integrate.quad), for each configured mu_min: 1/4 (major mergers)

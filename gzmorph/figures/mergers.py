@@ -7,21 +7,17 @@ is drawn. The script saves the figures; nothing here writes files.
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from gzmorph.labels import MERGER_COLUMN  # noqa: E402
-from gzmorph.mergers.comparison_figures import coverage_figure, rate_figure  # noqa: E402
-from gzmorph.mergers.crossfit import CrossFit  # noqa: E402
-from gzmorph.mergers.estimators import CENTRES, bin_counts, merger_probability, sweep  # noqa: E402
-from gzmorph.mergers.result import NAMES, MergerResult  # noqa: E402
-from gzmorph.mergers.settings import MergerSettings  # noqa: E402
-from gzmorph.mergers.uncertainty import wilson_interval  # noqa: E402
+from gzmorph.figures.merger_comparison import coverage_figure, rate_figure
+from gzmorph.labels import MERGER_COLUMN
+from gzmorph.mergers.crossfit import CrossFit
+from gzmorph.mergers.estimators import CENTRES, bin_counts, merger_probability, sweep
+from gzmorph.mergers.result import NAMES, MergerResult
+from gzmorph.mergers.settings import MergerSettings
+from gzmorph.mergers.uncertainty import wilson_interval
 
 VOTE = f"{MERGER_COLUMN}\n(share of volunteers answering 'merger')"
 MIN_MERGERS_ABOVE = 5  # ACC in the sweep figure where TPR rests on at least this many calibration mergers

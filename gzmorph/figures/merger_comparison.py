@@ -7,19 +7,14 @@ timescale fits a Galaxy Zoo merger vote is an assumption; literature rates sit a
 
 from collections.abc import Mapping
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-matplotlib.use("Agg")
+from gzmorph.formatting import pct, rate, span
+from gzmorph.mergers.result import ESTIMATORS, NAMES, MergerResult
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter  # noqa: E402
-
-from gzmorph.formatting import pct, rate, span  # noqa: E402
-from gzmorph.mergers.result import NAMES, MergerResult  # noqa: E402
-
-COLOURS = {"cc": "C0", "acc": "C2", "pacc": "C3", "mean_vote": "C1"}
 T_OBS_RANGE = (0.2, 2.0)  # Gyr: from automated indicators' timescales to close pairs'
 
 QUANTITY_LABELS = {
@@ -160,7 +155,7 @@ def coverage_figure(coverage: Mapping) -> Figure:
             median,
             yerr=[np.maximum(median - low, 0), np.maximum(high - median, 0)],
             fmt="o",
-            color=COLOURS[name],
+            color=ESTIMATORS[name].colour,
             capsize=3,
             label=NAMES[name],
         )
@@ -169,14 +164,14 @@ def coverage_figure(coverage: Mapping) -> Figure:
             [truths[k] + rows[k]["bias"] for k in valid],
             "o",
             mfc="none",
-            color=COLOURS[name],
+            color=ESTIMATORS[name].colour,
         )
         right.errorbar(
             np.array(valid) + 0.08 * (e - (len(names) - 1) / 2),
             [rows[k]["coverage"] for k in valid],
             yerr=[rows[k]["coverage_error"] for k in valid],
             fmt="o",
-            color=COLOURS[name],
+            color=ESTIMATORS[name].colour,
             capsize=3,
         )
     span = np.geomspace(truths.min() / 2, truths.max() * 2, 50)  # dense: the y axis is not logarithmic below 1 %
