@@ -3,12 +3,6 @@ import json
 
 from gzmorph.settings import ARCHITECTURES, MODEL_NAMES, SLICES
 
-TRAIN_DATA = {
-    "train_index": "results/data/train/index.parquet",
-    "split": "results/data/split.parquet",
-}
-
-
 IMAGE_SETS = {"train": config["train_images"], "test": config["test_images"]}
 FOLDS = range(config["models"]["folds"])
 
@@ -19,11 +13,17 @@ wildcard_constraints:
     fold=r"\d+",
 
 
-def fold_files(name, models=ARCHITECTURES):
-    """One file of every fold model of ``models``: results/models/{model}/fold{fold}/{name}."""
-    return expand(
-        "results/models/{model}/fold{fold}/{name}", model=models, fold=FOLDS, name=name
-    )
+def one(pattern, **wildcards):
+    """The one path of ``pattern`` (a rule's output) with these wildcards filled in and the others kept, e.g.
+    one(rules.train.output.metrics, fold=0) is results/models/{model}/fold0/metrics.json.
+    """
+    (path,) = expand(pattern, allow_missing=True, **wildcards)
+    return path
+
+
+def fold_files(key, models=ARCHITECTURES):
+    """Output ``key`` of the train rule for every fold model of ``models``."""
+    return expand(rules.train.output[key], model=models, fold=FOLDS)
 
 
 def config_slice(name):
@@ -77,14 +77,15 @@ def prediction_chunks(wildcards):
     plan = checkpoints.plan_prediction_chunks.get().output.plan
     with open(plan) as f:
         n_chunks = json.load(f)["n_chunks"]
-    return [
-        f"results/predictions/chunks/{chunk:05d}.parquet" for chunk in range(n_chunks)
-    ]
+    return expand(
+        rules.predict_chunk.output.predictions,
+        chunk=[f"{chunk:05d}" for chunk in range(n_chunks)],
+    )
 
 
 # Inputs of the train jobs in rules/models.smk: the cnn takes the cross-validation's best setting.
 def train_inputs(wildcards):
     inputs = dict(TRAIN_DATA)
     if wildcards.model == "cnn":
-        inputs["best_setting"] = "results/models/cv/best_setting.json"
+        inputs["best_setting"] = rules.cross_validate.output.best_setting
     return inputs

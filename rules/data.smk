@@ -25,7 +25,7 @@ rule ingest:
 
 rule preprocess:
     input:
-        members="results/data/{imageset}/members.parquet",
+        members=rules.ingest.output.members,
         images=raw_images,
     output:
         index="results/data/{imageset}/index.parquet",
@@ -49,9 +49,13 @@ rule preprocess:
         "../scripts/preprocess.py"
 
 
+# The labelled shard set's index (its shards and summary.json beside it), read by most later rules.
+TRAIN_INDEX = one(rules.preprocess.output.index, imageset="train")
+
+
 rule split:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         split_table="results/data/split.parquet",
     log:
@@ -71,10 +75,13 @@ rule split:
         "../scripts/split.py"
 
 
+# The labelled set as the training and evaluation rules read it: its index and its split.
+TRAIN_DATA = {"train_index": TRAIN_INDEX, "split": rules.split.output.split_table}
+
+
 rule baseline:
     input:
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
     output:
         baseline=report(
             "results/baseline/mean.json",

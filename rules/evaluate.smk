@@ -5,8 +5,8 @@
 
 rule evaluate_validation_curves:
     input:
-        histories=fold_files("history.csv"),
-        baseline="results/baseline/mean.json",
+        histories=fold_files("history"),
+        baseline=rules.baseline.output.baseline,
     output:
         figure=report(
             "results/figures/evaluate/validation_curves.png",
@@ -29,10 +29,9 @@ rule evaluate_validation_curves:
 
 rule evaluate_true_vs_predicted:
     input:
-        predictions="results/models/best/oof_predictions.parquet",
-        choice="results/models/best/metrics.json",
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
+        predictions=rules.publish_best.output.oof_predictions,
+        choice=rules.publish_best.output.best_metrics,
     output:
         figure=report(
             "results/figures/evaluate/true_vs_predicted.png",
@@ -55,10 +54,9 @@ rule evaluate_true_vs_predicted:
 
 rule evaluate_extremes:
     input:
-        predictions="results/models/best/oof_predictions.parquet",
-        choice="results/models/best/metrics.json",
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
+        predictions=rules.publish_best.output.oof_predictions,
+        choice=rules.publish_best.output.best_metrics,
     output:
         figure=report(
             "results/figures/evaluate/extremes.png",
@@ -83,10 +81,9 @@ rule evaluate_extremes:
 
 rule evaluate_test:
     input:
-        predictions=fold_files("predictions.parquet"),
-        choice="results/models/best/metrics.json",
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
+        predictions=fold_files("predictions"),
+        choice=rules.publish_best.output.best_metrics,
     output:
         scores=report(
             "results/tables/test_rmse.csv",

@@ -5,7 +5,7 @@
 
 rule explore_random_images:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/random_images.png",
@@ -30,7 +30,7 @@ rule explore_random_images:
 
 rule explore_label_histograms:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/label_histograms.png",
@@ -55,7 +55,7 @@ rule explore_label_histograms:
 
 rule explore_prototypes:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/prototypes.png",
@@ -78,7 +78,7 @@ rule explore_prototypes:
 
 rule explore_correlations:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/correlation_matrix.png",
@@ -112,7 +112,7 @@ rule explore_correlations:
 rule explore_downsizing:
     input:
         train_images=config["train_images"],
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/downsizing.png",
@@ -138,7 +138,7 @@ rule explore_downsizing:
 rule explore_memory:
     input:
         train_images=config["train_images"],
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         estimate=report(
             "results/tables/memory_estimate.json",
@@ -161,8 +161,7 @@ rule explore_memory:
 
 rule split_figure:
     input:
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
     output:
         figure=report(
             "results/figures/split/label_histograms_split.png",

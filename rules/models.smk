@@ -66,9 +66,9 @@ rule train:
 
 rule training_curve:
     input:
-        histories=expand("results/models/{{model}}/fold{fold}/history.csv", fold=FOLDS),
-        metrics="results/models/{model}/fold0/metrics.json",
-        baseline="results/baseline/mean.json",
+        histories=expand(rules.train.output.history, fold=FOLDS, allow_missing=True),
+        metrics=one(rules.train.output.metrics, fold=0),
+        baseline=rules.baseline.output.baseline,
     output:
         figure=report(
             "results/figures/models/{model}_training.png",
@@ -93,9 +93,9 @@ rule training_curve:
 rule publish_best:
     input:
         **TRAIN_DATA,
-        models=fold_files("model.pt"),
-        metrics=fold_files("metrics.json"),
-        predictions=fold_files("predictions.parquet"),
+        models=fold_files("model_pt"),
+        metrics=fold_files("metrics"),
+        predictions=fold_files("predictions"),
     output:
         model_pt="results/models/best/model.pt",
         best_metrics=report(
@@ -124,8 +124,8 @@ rule publish_best:
 
 rule count_parameters:
     input:
-        models=expand("results/models/{model}/fold0/model.pt", model=ARCHITECTURES),
-        train_summary="results/data/train/summary.json",
+        models=expand(rules.train.output.model_pt, model=ARCHITECTURES, fold=0),
+        train_summary=one(rules.preprocess.output.summary, imageset="train"),
         split=TRAIN_DATA["split"],
     output:
         table=report(

@@ -9,9 +9,13 @@ wildcard_constraints:
     chunk=r"\d+",
 
 
+# The unlabelled shard set's index (its shards and summary.json beside it).
+TEST_INDEX = one(rules.preprocess.output.index, imageset="test")
+
+
 checkpoint plan_prediction_chunks:
     input:
-        test_index="results/data/test/index.parquet",
+        test_index=TEST_INDEX,
     output:
         plan="results/predictions/chunk_plan.json",
     log:
@@ -32,9 +36,9 @@ checkpoint plan_prediction_chunks:
 
 rule predict_chunk:
     input:
-        model="results/models/best/model.pt",
-        test_index="results/data/test/index.parquet",
-        plan="results/predictions/chunk_plan.json",
+        model=rules.publish_best.output.model_pt,
+        test_index=TEST_INDEX,
+        plan=rules.plan_prediction_chunks.output.plan,
     output:
         predictions="results/predictions/chunks/{chunk}.parquet",
     log:
@@ -56,7 +60,7 @@ rule predict_chunk:
 rule gather_predictions:
     input:
         chunks=prediction_chunks,
-        plan="results/predictions/chunk_plan.json",
+        plan=rules.plan_prediction_chunks.output.plan,
     output:
         parquet="results/predictions/test_catalogue.parquet",
         csv="results/predictions/test_catalogue.csv",
@@ -78,8 +82,8 @@ rule merger_report:
     input:
         calibration_table=rules.publish_best.output.calibration,
         target_catalogue=rules.gather_predictions.output.parquet,
-        train_index="results/data/train/index.parquet",
-        test_index="results/data/test/index.parquet",
+        train_index=TRAIN_INDEX,
+        test_index=TEST_INDEX,
         reference=MERGER_REFERENCE,
     output:
         report=report(
