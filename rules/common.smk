@@ -1,6 +1,7 @@
 # Shared helpers: model names, raw inputs per image set, config slices, input functions and the list of targets.
 import json
 
+from gzmorph.report.sections import report_files, report_outputs
 from gzmorph.settings import ARCHITECTURES, MODEL_NAMES, SLICES
 
 IMAGE_SETS = {"train": config["train_images"], "test": config["test_images"]}
@@ -40,34 +41,25 @@ def raw_labels(wildcards):
     return {"labels": config["train_labels"]} if wildcards.imageset == "train" else {}
 
 
+def workflow_report_outputs():
+    """Every output marked report() of the rules defined so far, its wildcards filled in (gzmorph.report.sections)."""
+    return report_outputs(
+        workflow.rules, {"model": ARCHITECTURES, "imageset": list(IMAGE_SETS)}
+    )
+
+
 def all_targets():
-    """Every figure, table, model and report of a full run; the rest of the DAG follows from these."""
+    """Every output marked report() (what the HTML page and `snakemake --report` show), the deliverables no report
+    shows (the models, the predictions) and the HTML page; the rest of the DAG follows from these. Called once every
+    rule is defined."""
     return [
-        "results/baseline/mean.json",
-        "results/figures/explore/random_images.png",
-        "results/figures/explore/label_histograms.png",
-        "results/figures/explore/prototypes.png",
-        "results/figures/explore/correlation_matrix.png",
-        "results/figures/explore/downsizing.png",
-        "results/tables/memory_estimate.json",
-        "results/figures/split/label_histograms_split.png",
-        "results/figures/models/cv_scores.png",
-        *expand("results/figures/models/{model}_training.png", model=ARCHITECTURES),
-        "results/tables/parameters.csv",
-        "results/models/best/model.pt",
-        "results/models/best/oof_predictions.parquet",
-        "results/predictions/merger_calibration.parquet",
-        "results/figures/evaluate/validation_curves.png",
-        "results/figures/evaluate/true_vs_predicted.png",
-        "results/figures/evaluate/extremes.png",
-        "results/predictions/test_catalogue.parquet",
-        "results/predictions/test_catalogue.csv",
-        "results/tables/test_rmse.csv",
-        "results/tables/tta_effect.json",
-        "results/figures/evaluate/spread_vs_error.png",
-        "results/report/merger_fraction.md",
-        "results/predictions/p_merger.parquet",
-        "results/report/index.html",
+        *report_files(workflow_report_outputs()),
+        rules.publish_best.output.model_pt,
+        rules.publish_best.output.oof_predictions,
+        rules.publish_best.output.calibration,
+        rules.gather_predictions.output.parquet,
+        rules.merger_report.output.p_merger,
+        rules.html_report.output.html,
     ]
 
 

@@ -30,8 +30,18 @@ rule preprocess:
     output:
         index="results/data/{imageset}/index.parquet",
         shards=directory("results/data/{imageset}/shards"),
-        rejects="results/data/{imageset}/rejects.csv",
-        summary="results/data/{imageset}/summary.json",
+        rejects=report(
+            "results/data/{imageset}/rejects.csv",
+            caption="../report/rejects.rst",
+            category="Data",
+            labels={"title": "Images of the {imageset} set that failed to decode"},
+        ),
+        summary=report(
+            "results/data/{imageset}/summary.json",
+            caption="../report/preprocess_summary.rst",
+            category="Data",
+            labels={"title": "Preprocessing of the {imageset} set"},
+        ),
     log:
         log="results/logs/preprocess/{imageset}.log",
     benchmark:
@@ -86,7 +96,8 @@ rule baseline:
         baseline=report(
             "results/baseline/mean.json",
             caption="../report/baseline.rst",
-            category="Baselines",
+            category="Models",
+            labels={"title": "Mean-label baseline"},
         ),
     log:
         log="results/logs/baseline.log",

@@ -12,6 +12,7 @@ rule evaluate_validation_curves:
             "results/figures/evaluate/validation_curves.png",
             caption="../report/validation_curves.rst",
             category="Evaluation",
+            labels={"title": "Held-out curves of the fold models"},
         ),
     log:
         log="results/logs/evaluate_validation_curves.log",
@@ -37,6 +38,7 @@ rule evaluate_true_vs_predicted:
             "results/figures/evaluate/true_vs_predicted.png",
             caption="../report/true_vs_predicted.rst",
             category="Evaluation",
+            labels={"title": "True vs predicted"},
         ),
     log:
         log="results/logs/evaluate_true_vs_predicted.log",
@@ -62,6 +64,7 @@ rule evaluate_extremes:
             "results/figures/evaluate/extremes.png",
             caption="../report/extremes.rst",
             category="Evaluation",
+            labels={"title": "Most extreme galaxies"},
         ),
     log:
         log="results/logs/evaluate_extremes.log",
@@ -89,21 +92,25 @@ rule evaluate_test:
             "results/tables/test_rmse.csv",
             caption="../report/test_rmse.rst",
             category="Evaluation",
+            labels={"title": "Final scores on the held-out test subset"},
         ),
         per_label=report(
             "results/tables/per_label_rmse.csv",
             caption="../report/per_label_rmse.rst",
             category="Evaluation",
+            labels={"title": "RMSE per label (test subset)"},
         ),
         tta_effect=report(
             "results/tables/tta_effect.json",
             caption="../report/tta_effect.rst",
             category="Evaluation",
+            labels={"title": "Test-time augmentation"},
         ),
         figure=report(
             "results/figures/evaluate/spread_vs_error.png",
             caption="../report/spread_vs_error.rst",
             category="Evaluation",
+            labels={"title": "Predicted spread against error"},
         ),
     log:
         log="results/logs/evaluate_test.log",

@@ -11,6 +11,7 @@ rule explore_random_images:
             "results/figures/explore/random_images.png",
             caption="../report/random_images.rst",
             category="Exploration",
+            labels={"title": "Random labelled galaxies"},
         ),
     log:
         log="results/logs/explore_random_images.log",
@@ -36,6 +37,7 @@ rule explore_label_histograms:
             "results/figures/explore/label_histograms.png",
             caption="../report/label_histograms.rst",
             category="Exploration",
+            labels={"title": "Label histograms"},
         ),
     log:
         log="results/logs/explore_label_histograms.log",
@@ -61,6 +63,7 @@ rule explore_prototypes:
             "results/figures/explore/prototypes.png",
             caption="../report/prototypes.rst",
             category="Exploration",
+            labels={"title": "The prototype of each label"},
         ),
     log:
         log="results/logs/explore_prototypes.log",
@@ -84,16 +87,19 @@ rule explore_correlations:
             "results/figures/explore/correlation_matrix.png",
             caption="../report/correlation_matrix.rst",
             category="Exploration",
+            labels={"title": "Correlation matrix"},
         ),
         pairs=report(
             "results/tables/within_question_correlations.csv",
             caption="../report/within_question_correlations.rst",
             category="Exploration",
+            labels={"title": "Within-question correlations per pair"},
         ),
         summary=report(
             "results/tables/within_question_correlation_summary.csv",
             caption="../report/within_question_correlation_summary.rst",
             category="Exploration",
+            labels={"title": "Within-question correlations per question"},
         ),
     log:
         log="results/logs/explore_correlations.log",
@@ -118,6 +124,7 @@ rule explore_downsizing:
             "results/figures/explore/downsizing.png",
             caption="../report/downsizing.rst",
             category="Exploration",
+            labels={"title": "Before and after downsizing"},
         ),
     log:
         log="results/logs/explore_downsizing.log",
@@ -144,6 +151,7 @@ rule explore_memory:
             "results/tables/memory_estimate.json",
             caption="../report/memory_estimate.rst",
             category="Exploration",
+            labels={"title": "Memory estimate"},
         ),
     log:
         log="results/logs/explore_memory.log",
@@ -167,11 +175,15 @@ rule split_figure:
             "results/figures/split/label_histograms_split.png",
             caption="../report/label_histograms_split.rst",
             category="Data",
+            labels={
+                "title": "Label distributions: held-out fold 0 against the other folds"
+            },
         ),
         ks_table=report(
             "results/tables/split_ks.csv",
             caption="../report/split_ks.rst",
             category="Data",
+            labels={"title": "Fold 0 vs the other folds: KS test per label"},
         ),
     log:
         log="results/logs/split_figure.log",

@@ -14,12 +14,14 @@ rule cross_validate:
             "results/models/cv/folds.csv",
             caption="../report/cv_folds.rst",
             category="Models",
+            labels={"title": "Cross-validation folds"},
         ),
         best_setting="results/models/cv/best_setting.json",
         figure=report(
             "results/figures/models/cv_scores.png",
             caption="../report/cv_scores.rst",
             category="Models",
+            labels={"title": "Cross-validation of the custom CNN"},
         ),
     log:
         log="results/logs/cross_validate.log",
@@ -75,6 +77,7 @@ rule training_curve:
             caption="../report/training_curve.rst",
             category="Models",
             subcategory="{model}",
+            labels={"title": "Training curve: {model}"},
         ),
     log:
         log="results/logs/training_curve/{model}.log",
@@ -102,6 +105,7 @@ rule publish_best:
             "results/models/best/metrics.json",
             caption="../report/best_choice.rst",
             category="Models",
+            labels={"title": "The chosen model"},
         ),
         oof_predictions="results/models/best/oof_predictions.parquet",
         calibration="results/predictions/merger_calibration.parquet",
@@ -132,6 +136,7 @@ rule count_parameters:
             "results/tables/parameters.csv",
             caption="../report/parameters.rst",
             category="Models",
+            labels={"title": "Parameters against training pixels"},
         ),
     log:
         log="results/logs/count_parameters.log",

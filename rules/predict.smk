@@ -63,7 +63,12 @@ rule gather_predictions:
         plan=rules.plan_prediction_chunks.output.plan,
     output:
         parquet="results/predictions/test_catalogue.parquet",
-        csv="results/predictions/test_catalogue.csv",
+        csv=report(
+            "results/predictions/test_catalogue.csv",
+            caption="../report/test_catalogue.rst",
+            category="Predictions",
+            labels={"title": "Catalogue of the unlabelled set", "max_rows": "10"},
+        ),
     log:
         log="results/logs/gather_predictions.log",
     benchmark:
@@ -90,11 +95,13 @@ rule merger_report:
             "results/report/merger_fraction.md",
             caption="../report/merger_fraction.rst",
             category="Mergers",
+            labels={"title": "Merger fraction write-up", "html": "no"},
         ),
         numbers=report(
             "results/tables/merger_fraction.json",
             caption="../report/merger_numbers.rst",
             category="Mergers",
+            labels={"title": "Merger fraction: numbers", "html": "no"},
         ),
         p_merger="results/predictions/p_merger.parquet",
         curves="results/tables/merger_calibration_curves.json",
@@ -102,26 +109,31 @@ rule merger_report:
             "results/figures/mergers/calibration.png",
             caption="../report/merger_calibration.rst",
             category="Mergers",
+            labels={"title": "Calibration on held-out galaxies"},
         ),
         gallery_figure=report(
             "results/figures/mergers/candidates.png",
             caption="../report/merger_candidates.rst",
             category="Mergers",
+            labels={"title": "Merger candidates"},
         ),
         threshold_sweep_figure=report(
             "results/figures/mergers/threshold_sweep.png",
             caption="../report/merger_threshold_sweep.rst",
             category="Mergers",
+            labels={"title": "Threshold sweep"},
         ),
         rate_comparison_figure=report(
             "results/figures/mergers/rate_comparison.png",
             caption="../report/merger_rate_comparison.rst",
             category="Mergers",
+            labels={"title": "Merger rate against T_obs"},
         ),
         coverage_figure=report(
             "results/figures/mergers/coverage.png",
             caption="../report/merger_coverage.rst",
             category="Mergers",
+            labels={"title": "Known-answer diagnostic: figure"},
         ),
     log:
         log="results/logs/merger_report.log",
