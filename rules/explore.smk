@@ -199,26 +199,3 @@ rule split_figure:
         explore=config_slice("explore"),
     script:
         "../scripts/split_figure.py"
-
-
-rule explore_label_means:
-    input:
-        train_index=TRAIN_INDEX,
-    output:
-        figure=report(
-            "results/figures/explore/label_means.png",
-            category="Exploration",
-            labels={"title": "Mean of each label"},
-        ),
-    log:
-        log="results/logs/explore_label_means.log",
-    benchmark:
-        "results/benchmarks/explore_label_means.tsv"
-    conda:
-        "../envs/figures.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../scripts/explore_label_means.py"
