@@ -34,12 +34,12 @@ os.environ.update(
 
 
 include: "rules/common.smk"
-
-
-onsuccess:
-    from gzmorph.summary import summary_lines
-
-    print("\n".join(["", "Results of this run:", *summary_lines("results")]))
+include: "rules/data.smk"
+include: "rules/explore.smk"
+include: "rules/models.smk"
+include: "rules/evaluate.smk"
+include: "rules/predict.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -48,9 +48,13 @@ rule all:
         all_targets(),
 
 
-include: "rules/data.smk"
-include: "rules/explore.smk"
-include: "rules/models.smk"
-include: "rules/evaluate.smk"
-include: "rules/predict.smk"
-include: "rules/report.smk"
+onsuccess:
+    from gzmorph.summary import summary_lines
+
+    documents = {
+        "HTML report": rules.html_report.output.html,
+        "merger write-up": rules.merger_report.output.report,
+    }
+    print(
+        "\n".join(["", "Results of this run:", *summary_lines(HEADLINE, documents)])
+    )

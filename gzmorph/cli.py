@@ -16,6 +16,7 @@ Any exception of ``main`` is logged with its traceback to the rule's log file be
 """
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -57,9 +58,10 @@ class Interface:
     outputs: tuple[Files, ...] = ()
     settings: tuple[str, ...] = ()  # keys of gzmorph.settings.SLICES
     wildcards: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()  # other params, plain data passed as given (by hand: --name JSON)
 
     def __post_init__(self):
-        names = [f.name for f in (*self.inputs, *self.outputs)] + [*self.settings, *self.wildcards]
+        names = [f.name for f in (*self.inputs, *self.outputs)] + [*self.settings, *self.wildcards, *self.values]
         clashes = sorted({n for n in names if names.count(n) > 1} | set(names) & {"log", "threads", "configfile"})
         if clashes:
             raise BindingError(f"the script declares {clashes} more than once (or a reserved name); rename them")
@@ -103,9 +105,11 @@ def bind_snakemake(interface: Interface, snakemake) -> argparse.Namespace:
     args = argparse.Namespace(log=_log_path(snakemake), threads=int(snakemake.threads))
     for kind, declared in (("input", interface.inputs), ("output", interface.outputs)):
         _bind_files(args, kind, declared, getattr(snakemake, kind))
-    _check_keys("params", set(interface.settings), set(snakemake.params.keys()), required=True)
+    _check_keys("params", {*interface.settings, *interface.values}, set(snakemake.params.keys()), required=True)
     for name in interface.settings:
         setattr(args, name, SLICES[name].typed(getattr(snakemake.params, name)))
+    for name in interface.values:
+        setattr(args, name, getattr(snakemake.params, name))
     _check_keys("wildcards", set(interface.wildcards), set(snakemake.wildcards.keys()), required=True)
     for name in interface.wildcards:
         setattr(args, name, str(getattr(snakemake.wildcards, name)))
@@ -145,6 +149,9 @@ def build_parser(interface: Interface) -> argparse.ArgumentParser:
             )
     for name in interface.wildcards:
         parser.add_argument(f"--{name}", required=True, help=f"the rule's {{{name}}} wildcard")
+    for name in interface.values:
+        option = f"--{name.replace('_', '-')}"
+        parser.add_argument(option, dest=name, required=True, type=json.loads, help=f"the rule's {name} param, as JSON")
     if interface.settings:
         parser.add_argument(
             "--configfile",

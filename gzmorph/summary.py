@@ -1,9 +1,11 @@
 """The end-of-run summary: the few numbers that matter and where the report and the merger write-up are.
 
-Read from the run's own result files; a file that a partial run (one named target) did not build is left out.
+Read from the run's own result files, as the workflow names them (rules/report.smk, ``HEADLINE``); a file that a
+partial run (one named target) did not build is left out.
 """
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -11,34 +13,32 @@ import pandas as pd
 from gzmorph.mergers.result import MergerResult
 from gzmorph.mergers.tables import headline
 
-REPORT = "results/report/index.html"
-MERGER_REPORT = "results/report/merger_fraction.md"
+
+def _read(path: str | Path | None) -> dict | None:
+    return json.loads(Path(path).read_text()) if path and Path(path).exists() else None
 
 
-def _read(path: Path) -> dict | None:
-    return json.loads(path.read_text()) if path.exists() else None
-
-
-def summary_lines(results: str | Path = "results") -> list[str]:
-    results = Path(results)
+def summary_lines(files: Mapping[str, str | Path], documents: Mapping[str, str | Path] = {}) -> list[str]:
+    """``files``: the landing section's files by key (rules/report.smk ``HEADLINE``: baseline, best, test_rmse,
+    mergers; others ignored); ``documents``: name -> path of the files to point at (the HTML page, the write-up)."""
     lines = []
-    baseline = _read(results / "baseline" / "mean.json")
+    baseline = _read(files.get("baseline"))
     if baseline:
         lines.append(f"mean-label baseline: test RMSE {baseline['test_rmse']:.4f}")
-    best = _read(results / "models" / "best" / "metrics.json")
+    best = _read(files.get("best"))
     if best:
         lines.append(
             f"best model: {best['model']} ({best['architecture']} ensemble of {best['folds']} fold models), "
             f"out-of-fold RMSE {best['out_of_fold_rmse']:.4f}"
         )
-    scores_path = results / "tables" / "test_rmse.csv"
-    if scores_path.exists():
+    scores_path = files.get("test_rmse")
+    if scores_path and Path(scores_path).exists():
         lines += _test_lines(pd.read_csv(scores_path))
-    mergers = _read(results / "tables" / "merger_fraction.json")
+    mergers = _read(files.get("mergers"))
     if mergers:
         lines += _merger_lines(mergers)
-    for label, path in (("HTML report", REPORT), ("merger write-up", MERGER_REPORT)):
-        if (results.parent / path).exists():
+    for label, path in documents.items():
+        if Path(path).exists():
             lines.append(f"{label}: {path}")
     return lines
 

@@ -1,13 +1,8 @@
 # Shared helpers: model names, raw inputs per image set, config slices, input functions and the list of targets.
 import json
 
+from gzmorph.report.sections import report_files, report_outputs
 from gzmorph.settings import ARCHITECTURES, MODEL_NAMES, SLICES
-
-TRAIN_DATA = {
-    "train_index": "results/data/train/index.parquet",
-    "split": "results/data/split.parquet",
-}
-
 
 IMAGE_SETS = {"train": config["train_images"], "test": config["test_images"]}
 FOLDS = range(config["models"]["folds"])
@@ -19,11 +14,17 @@ wildcard_constraints:
     fold=r"\d+",
 
 
-def fold_files(name, models=ARCHITECTURES):
-    """One file of every fold model of ``models``: results/models/{model}/fold{fold}/{name}."""
-    return expand(
-        "results/models/{model}/fold{fold}/{name}", model=models, fold=FOLDS, name=name
-    )
+def one(pattern, **wildcards):
+    """The one path of ``pattern`` (a rule's output) with these wildcards filled in and the others kept, e.g.
+    one(rules.train.output.metrics, fold=0) is results/models/{model}/fold0/metrics.json.
+    """
+    (path,) = expand(pattern, allow_missing=True, **wildcards)
+    return path
+
+
+def fold_files(key, models=ARCHITECTURES):
+    """Output ``key`` of the train rule for every fold model of ``models``."""
+    return expand(rules.train.output[key], model=models, fold=FOLDS)
 
 
 def config_slice(name):
@@ -40,34 +41,25 @@ def raw_labels(wildcards):
     return {"labels": config["train_labels"]} if wildcards.imageset == "train" else {}
 
 
+def workflow_report_outputs():
+    """Every output marked report() of the rules defined so far, its wildcards filled in (gzmorph.report.sections)."""
+    return report_outputs(
+        workflow.rules, {"model": ARCHITECTURES, "imageset": list(IMAGE_SETS)}
+    )
+
+
 def all_targets():
-    """Every figure, table, model and report of a full run; the rest of the DAG follows from these."""
+    """Every output marked report() (what the HTML page and `snakemake --report` show), the deliverables no report
+    shows (the models, the predictions) and the HTML page; the rest of the DAG follows from these. Called once every
+    rule is defined."""
     return [
-        "results/baseline/mean.json",
-        "results/figures/explore/random_images.png",
-        "results/figures/explore/label_histograms.png",
-        "results/figures/explore/prototypes.png",
-        "results/figures/explore/correlation_matrix.png",
-        "results/figures/explore/downsizing.png",
-        "results/tables/memory_estimate.json",
-        "results/figures/split/label_histograms_split.png",
-        "results/figures/models/cv_scores.png",
-        *expand("results/figures/models/{model}_training.png", model=ARCHITECTURES),
-        "results/tables/parameters.csv",
-        "results/models/best/model.pt",
-        "results/models/best/oof_predictions.parquet",
-        "results/predictions/merger_calibration.parquet",
-        "results/figures/evaluate/validation_curves.png",
-        "results/figures/evaluate/true_vs_predicted.png",
-        "results/figures/evaluate/extremes.png",
-        "results/predictions/test_catalogue.parquet",
-        "results/predictions/test_catalogue.csv",
-        "results/tables/test_rmse.csv",
-        "results/tables/tta_effect.json",
-        "results/figures/evaluate/spread_vs_error.png",
-        "results/report/merger_fraction.md",
-        "results/predictions/p_merger.parquet",
-        "results/report/index.html",
+        *report_files(workflow_report_outputs()),
+        rules.publish_best.output.model_pt,
+        rules.publish_best.output.oof_predictions,
+        rules.publish_best.output.calibration,
+        rules.gather_predictions.output.parquet,
+        rules.merger_report.output.p_merger,
+        rules.html_report.output.html,
     ]
 
 
@@ -77,14 +69,15 @@ def prediction_chunks(wildcards):
     plan = checkpoints.plan_prediction_chunks.get().output.plan
     with open(plan) as f:
         n_chunks = json.load(f)["n_chunks"]
-    return [
-        f"results/predictions/chunks/{chunk:05d}.parquet" for chunk in range(n_chunks)
-    ]
+    return expand(
+        rules.predict_chunk.output.predictions,
+        chunk=[f"{chunk:05d}" for chunk in range(n_chunks)],
+    )
 
 
 # Inputs of the train jobs in rules/models.smk: the cnn takes the cross-validation's best setting.
 def train_inputs(wildcards):
     inputs = dict(TRAIN_DATA)
     if wildcards.model == "cnn":
-        inputs["best_setting"] = "results/models/cv/best_setting.json"
+        inputs["best_setting"] = rules.cross_validate.output.best_setting
     return inputs

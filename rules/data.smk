@@ -25,13 +25,23 @@ rule ingest:
 
 rule preprocess:
     input:
-        members="results/data/{imageset}/members.parquet",
+        members=rules.ingest.output.members,
         images=raw_images,
     output:
         index="results/data/{imageset}/index.parquet",
         shards=directory("results/data/{imageset}/shards"),
-        rejects="results/data/{imageset}/rejects.csv",
-        summary="results/data/{imageset}/summary.json",
+        rejects=report(
+            "results/data/{imageset}/rejects.csv",
+            caption="../report/rejects.rst",
+            category="Data",
+            labels={"title": "Images of the {imageset} set that failed to decode"},
+        ),
+        summary=report(
+            "results/data/{imageset}/summary.json",
+            caption="../report/preprocess_summary.rst",
+            category="Data",
+            labels={"title": "Preprocessing of the {imageset} set"},
+        ),
     log:
         log="results/logs/preprocess/{imageset}.log",
     benchmark:
@@ -49,9 +59,13 @@ rule preprocess:
         "../scripts/preprocess.py"
 
 
+# The labelled shard set's index (its shards and summary.json beside it), read by most later rules.
+TRAIN_INDEX = one(rules.preprocess.output.index, imageset="train")
+
+
 rule split:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         split_table="results/data/split.parquet",
     log:
@@ -71,15 +85,19 @@ rule split:
         "../scripts/split.py"
 
 
+# The labelled set as the training and evaluation rules read it: its index and its split.
+TRAIN_DATA = {"train_index": TRAIN_INDEX, "split": rules.split.output.split_table}
+
+
 rule baseline:
     input:
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
     output:
         baseline=report(
             "results/baseline/mean.json",
             caption="../report/baseline.rst",
-            category="Baselines",
+            category="Models",
+            labels={"title": "Mean-label baseline"},
         ),
     log:
         log="results/logs/baseline.log",

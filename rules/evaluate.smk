@@ -5,13 +5,14 @@
 
 rule evaluate_validation_curves:
     input:
-        histories=fold_files("history.csv"),
-        baseline="results/baseline/mean.json",
+        histories=fold_files("history"),
+        baseline=rules.baseline.output.baseline,
     output:
         figure=report(
             "results/figures/evaluate/validation_curves.png",
             caption="../report/validation_curves.rst",
             category="Evaluation",
+            labels={"title": "Held-out curves of the fold models"},
         ),
     log:
         log="results/logs/evaluate_validation_curves.log",
@@ -29,15 +30,15 @@ rule evaluate_validation_curves:
 
 rule evaluate_true_vs_predicted:
     input:
-        predictions="results/models/best/oof_predictions.parquet",
-        choice="results/models/best/metrics.json",
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
+        predictions=rules.publish_best.output.oof_predictions,
+        choice=rules.publish_best.output.best_metrics,
     output:
         figure=report(
             "results/figures/evaluate/true_vs_predicted.png",
             caption="../report/true_vs_predicted.rst",
             category="Evaluation",
+            labels={"title": "True vs predicted"},
         ),
     log:
         log="results/logs/evaluate_true_vs_predicted.log",
@@ -55,15 +56,15 @@ rule evaluate_true_vs_predicted:
 
 rule evaluate_extremes:
     input:
-        predictions="results/models/best/oof_predictions.parquet",
-        choice="results/models/best/metrics.json",
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
+        predictions=rules.publish_best.output.oof_predictions,
+        choice=rules.publish_best.output.best_metrics,
     output:
         figure=report(
             "results/figures/evaluate/extremes.png",
             caption="../report/extremes.rst",
             category="Evaluation",
+            labels={"title": "Most extreme galaxies"},
         ),
     log:
         log="results/logs/evaluate_extremes.log",
@@ -83,30 +84,33 @@ rule evaluate_extremes:
 
 rule evaluate_test:
     input:
-        predictions=fold_files("predictions.parquet"),
-        choice="results/models/best/metrics.json",
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
+        predictions=fold_files("predictions"),
+        choice=rules.publish_best.output.best_metrics,
     output:
         scores=report(
             "results/tables/test_rmse.csv",
             caption="../report/test_rmse.rst",
             category="Evaluation",
+            labels={"title": "Final scores on the held-out test subset"},
         ),
         per_label=report(
             "results/tables/per_label_rmse.csv",
             caption="../report/per_label_rmse.rst",
             category="Evaluation",
+            labels={"title": "RMSE per label (test subset)"},
         ),
         tta_effect=report(
             "results/tables/tta_effect.json",
             caption="../report/tta_effect.rst",
             category="Evaluation",
+            labels={"title": "Test-time augmentation"},
         ),
         figure=report(
             "results/figures/evaluate/spread_vs_error.png",
             caption="../report/spread_vs_error.rst",
             category="Evaluation",
+            labels={"title": "Predicted spread against error"},
         ),
     log:
         log="results/logs/evaluate_test.log",

@@ -5,12 +5,13 @@
 
 rule explore_random_images:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/random_images.png",
             caption="../report/random_images.rst",
             category="Exploration",
+            labels={"title": "Random labelled galaxies"},
         ),
     log:
         log="results/logs/explore_random_images.log",
@@ -30,12 +31,13 @@ rule explore_random_images:
 
 rule explore_label_histograms:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/label_histograms.png",
             caption="../report/label_histograms.rst",
             category="Exploration",
+            labels={"title": "Label histograms"},
         ),
     log:
         log="results/logs/explore_label_histograms.log",
@@ -55,12 +57,13 @@ rule explore_label_histograms:
 
 rule explore_prototypes:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/prototypes.png",
             caption="../report/prototypes.rst",
             category="Exploration",
+            labels={"title": "The prototype of each label"},
         ),
     log:
         log="results/logs/explore_prototypes.log",
@@ -78,22 +81,25 @@ rule explore_prototypes:
 
 rule explore_correlations:
     input:
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/correlation_matrix.png",
             caption="../report/correlation_matrix.rst",
             category="Exploration",
+            labels={"title": "Correlation matrix"},
         ),
         pairs=report(
             "results/tables/within_question_correlations.csv",
             caption="../report/within_question_correlations.rst",
             category="Exploration",
+            labels={"title": "Within-question correlations per pair"},
         ),
         summary=report(
             "results/tables/within_question_correlation_summary.csv",
             caption="../report/within_question_correlation_summary.rst",
             category="Exploration",
+            labels={"title": "Within-question correlations per question"},
         ),
     log:
         log="results/logs/explore_correlations.log",
@@ -112,12 +118,13 @@ rule explore_correlations:
 rule explore_downsizing:
     input:
         train_images=config["train_images"],
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         figure=report(
             "results/figures/explore/downsizing.png",
             caption="../report/downsizing.rst",
             category="Exploration",
+            labels={"title": "Before and after downsizing"},
         ),
     log:
         log="results/logs/explore_downsizing.log",
@@ -138,12 +145,13 @@ rule explore_downsizing:
 rule explore_memory:
     input:
         train_images=config["train_images"],
-        train_index="results/data/train/index.parquet",
+        train_index=TRAIN_INDEX,
     output:
         estimate=report(
             "results/tables/memory_estimate.json",
             caption="../report/memory_estimate.rst",
             category="Exploration",
+            labels={"title": "Memory estimate"},
         ),
     log:
         log="results/logs/explore_memory.log",
@@ -161,18 +169,21 @@ rule explore_memory:
 
 rule split_figure:
     input:
-        train_index="results/data/train/index.parquet",
-        split="results/data/split.parquet",
+        **TRAIN_DATA,
     output:
         figure=report(
             "results/figures/split/label_histograms_split.png",
             caption="../report/label_histograms_split.rst",
             category="Data",
+            labels={
+                "title": "Label distributions: held-out fold 0 against the other folds"
+            },
         ),
         ks_table=report(
             "results/tables/split_ks.csv",
             caption="../report/split_ks.rst",
             category="Data",
+            labels={"title": "Fold 0 vs the other folds: KS test per label"},
         ),
     log:
         log="results/logs/split_figure.log",

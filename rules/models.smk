@@ -14,12 +14,14 @@ rule cross_validate:
             "results/models/cv/folds.csv",
             caption="../report/cv_folds.rst",
             category="Models",
+            labels={"title": "Cross-validation folds"},
         ),
         best_setting="results/models/cv/best_setting.json",
         figure=report(
             "results/figures/models/cv_scores.png",
             caption="../report/cv_scores.rst",
             category="Models",
+            labels={"title": "Cross-validation of the custom CNN"},
         ),
     log:
         log="results/logs/cross_validate.log",
@@ -66,15 +68,16 @@ rule train:
 
 rule training_curve:
     input:
-        histories=expand("results/models/{{model}}/fold{fold}/history.csv", fold=FOLDS),
-        metrics="results/models/{model}/fold0/metrics.json",
-        baseline="results/baseline/mean.json",
+        histories=expand(rules.train.output.history, fold=FOLDS, allow_missing=True),
+        metrics=one(rules.train.output.metrics, fold=0),
+        baseline=rules.baseline.output.baseline,
     output:
         figure=report(
             "results/figures/models/{model}_training.png",
             caption="../report/training_curve.rst",
             category="Models",
             subcategory="{model}",
+            labels={"title": "Training curve: {model}"},
         ),
     log:
         log="results/logs/training_curve/{model}.log",
@@ -93,15 +96,16 @@ rule training_curve:
 rule publish_best:
     input:
         **TRAIN_DATA,
-        models=fold_files("model.pt"),
-        metrics=fold_files("metrics.json"),
-        predictions=fold_files("predictions.parquet"),
+        models=fold_files("model_pt"),
+        metrics=fold_files("metrics"),
+        predictions=fold_files("predictions"),
     output:
         model_pt="results/models/best/model.pt",
         best_metrics=report(
             "results/models/best/metrics.json",
             caption="../report/best_choice.rst",
             category="Models",
+            labels={"title": "The chosen model"},
         ),
         oof_predictions="results/models/best/oof_predictions.parquet",
         calibration="results/predictions/merger_calibration.parquet",
@@ -124,14 +128,15 @@ rule publish_best:
 
 rule count_parameters:
     input:
-        models=expand("results/models/{model}/fold0/model.pt", model=ARCHITECTURES),
-        train_summary="results/data/train/summary.json",
+        models=expand(rules.train.output.model_pt, model=ARCHITECTURES, fold=0),
+        train_summary=one(rules.preprocess.output.summary, imageset="train"),
         split=TRAIN_DATA["split"],
     output:
         table=report(
             "results/tables/parameters.csv",
             caption="../report/parameters.rst",
             category="Models",
+            labels={"title": "Parameters against training pixels"},
         ),
     log:
         log="results/logs/count_parameters.log",

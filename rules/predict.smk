@@ -9,9 +9,13 @@ wildcard_constraints:
     chunk=r"\d+",
 
 
+# The unlabelled shard set's index (its shards and summary.json beside it).
+TEST_INDEX = one(rules.preprocess.output.index, imageset="test")
+
+
 checkpoint plan_prediction_chunks:
     input:
-        test_index="results/data/test/index.parquet",
+        test_index=TEST_INDEX,
     output:
         plan="results/predictions/chunk_plan.json",
     log:
@@ -32,9 +36,9 @@ checkpoint plan_prediction_chunks:
 
 rule predict_chunk:
     input:
-        model="results/models/best/model.pt",
-        test_index="results/data/test/index.parquet",
-        plan="results/predictions/chunk_plan.json",
+        model=rules.publish_best.output.model_pt,
+        test_index=TEST_INDEX,
+        plan=rules.plan_prediction_chunks.output.plan,
     output:
         predictions="results/predictions/chunks/{chunk}.parquet",
     log:
@@ -56,10 +60,15 @@ rule predict_chunk:
 rule gather_predictions:
     input:
         chunks=prediction_chunks,
-        plan="results/predictions/chunk_plan.json",
+        plan=rules.plan_prediction_chunks.output.plan,
     output:
         parquet="results/predictions/test_catalogue.parquet",
-        csv="results/predictions/test_catalogue.csv",
+        csv=report(
+            "results/predictions/test_catalogue.csv",
+            caption="../report/test_catalogue.rst",
+            category="Predictions",
+            labels={"title": "Catalogue of the unlabelled set", "max_rows": "10"},
+        ),
     log:
         log="results/logs/gather_predictions.log",
     benchmark:
@@ -78,19 +87,21 @@ rule merger_report:
     input:
         calibration_table=rules.publish_best.output.calibration,
         target_catalogue=rules.gather_predictions.output.parquet,
-        train_index="results/data/train/index.parquet",
-        test_index="results/data/test/index.parquet",
+        train_index=TRAIN_INDEX,
+        test_index=TEST_INDEX,
         reference=MERGER_REFERENCE,
     output:
         report=report(
             "results/report/merger_fraction.md",
             caption="../report/merger_fraction.rst",
             category="Mergers",
+            labels={"title": "Merger fraction write-up", "html": "no"},
         ),
         numbers=report(
             "results/tables/merger_fraction.json",
             caption="../report/merger_numbers.rst",
             category="Mergers",
+            labels={"title": "Merger fraction: numbers", "html": "no"},
         ),
         p_merger="results/predictions/p_merger.parquet",
         curves="results/tables/merger_calibration_curves.json",
@@ -98,26 +109,31 @@ rule merger_report:
             "results/figures/mergers/calibration.png",
             caption="../report/merger_calibration.rst",
             category="Mergers",
+            labels={"title": "Calibration on held-out galaxies"},
         ),
         gallery_figure=report(
             "results/figures/mergers/candidates.png",
             caption="../report/merger_candidates.rst",
             category="Mergers",
+            labels={"title": "Merger candidates"},
         ),
         threshold_sweep_figure=report(
             "results/figures/mergers/threshold_sweep.png",
             caption="../report/merger_threshold_sweep.rst",
             category="Mergers",
+            labels={"title": "Threshold sweep"},
         ),
         rate_comparison_figure=report(
             "results/figures/mergers/rate_comparison.png",
             caption="../report/merger_rate_comparison.rst",
             category="Mergers",
+            labels={"title": "Merger rate against T_obs"},
         ),
         coverage_figure=report(
             "results/figures/mergers/coverage.png",
             caption="../report/merger_coverage.rst",
             category="Mergers",
+            labels={"title": "Known-answer diagnostic: figure"},
         ),
     log:
         log="results/logs/merger_report.log",

@@ -1,7 +1,8 @@
 """The run's report as one self-contained HTML page (headline numbers, every figure and table inline).
 
-All logic lives in gzmorph.report; --files lists the figures and tables of gzmorph.report.sections.SECTIONS
-(any not given are shown as not produced).
+All logic lives in gzmorph.report; the sections (which file goes where, titles, caption files) are the rule's param,
+derived from the rules' report() outputs by gzmorph.report.sections; --files lists their files (any not given are
+shown as not produced).
 """
 
 import logging
@@ -9,22 +10,24 @@ from datetime import datetime
 
 from gzmorph import cli
 from gzmorph.report.files import write_report
-from gzmorph.report.sections import HEADLINE_FILES
+from gzmorph.report.sections import HEADLINE_KEYS, from_params
 
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        *(cli.Files(key, path) for key, path in HEADLINE_FILES.items()),
+        *(cli.Files(key, f"the {key} numbers of the landing section") for key in HEADLINE_KEYS),
         cli.Files("files", "the figures and tables shown in the sections", many=True),
         cli.Files("captions", "caption files (report/*.rst)", many=True),
     ),
     outputs=(cli.Files("html", "the HTML page"),),
+    values=("sections",),
 )
 
 
 def main(args) -> None:
-    headline = {key: getattr(args, key) for key in HEADLINE_FILES}
-    write_report(args.html, headline, args.files, args.captions, datetime.now().strftime("%Y-%m-%d %H:%M"))
+    headline = {key: getattr(args, key) for key in HEADLINE_KEYS}
+    sections = from_params(args.sections)
+    write_report(args.html, headline, args.files, args.captions, sections, datetime.now().strftime("%Y-%m-%d %H:%M"))
     logging.info("HTML report: %s", args.html)
 
 

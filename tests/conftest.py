@@ -1,6 +1,7 @@
 """Shared fixtures: the shipped real sample, and small image sets crafted in temporary folders."""
 
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,26 @@ SAMPLE = REPO / "data" / "sample"
 SAMPLE_TRAIN_IMAGES = SAMPLE / "training_images.tar.gz"
 SAMPLE_TRAIN_LABELS = SAMPLE / "training_classifications.csv"
 SAMPLE_TEST_IMAGES = SAMPLE / "test_images.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def workflow():
+    """The workflow as Snakemake parses it (its rules; nothing runs, no DAG is built)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings, StorageSettings
+
+    cwd = os.getcwd()
+    try:
+        with SnakemakeApi(OutputSettings()) as api:
+            yield api.workflow(
+                resource_settings=ResourceSettings(),
+                config_settings=ConfigSettings(),
+                storage_settings=StorageSettings(),
+                snakefile=REPO / "Snakefile",
+                workdir=REPO,
+            )._workflow
+    finally:
+        os.chdir(cwd)
 
 
 def jpeg_bytes(array: np.ndarray, quality: int = 95) -> bytes:

@@ -3,7 +3,6 @@ config overlays for runs by hand, and failures logged with their traceback."""
 
 import importlib.util
 import logging
-import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -205,24 +204,9 @@ def script_interfaces() -> dict[str, cli.Interface]:
 
 
 @pytest.fixture(scope="module")
-def workflow_rules():
-    """The rules of the workflow as Snakemake parses them (nothing runs)."""
-    from snakemake.api import SnakemakeApi
-    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings, StorageSettings
-
-    cwd = os.getcwd()
-    try:
-        with SnakemakeApi(OutputSettings()) as api:
-            workflow = api.workflow(
-                resource_settings=ResourceSettings(),
-                config_settings=ConfigSettings(),
-                storage_settings=StorageSettings(),
-                snakefile=REPO / "Snakefile",
-                workdir=REPO,
-            )._workflow
-            yield [rule for rule in workflow.rules if rule.script]
-    finally:
-        os.chdir(cwd)
+def workflow_rules(workflow):
+    """The rules of the workflow that run a script, as Snakemake parses them (nothing runs)."""
+    return [rule for rule in workflow.rules if rule.script]
 
 
 def test_every_rule_gives_its_script_exactly_the_keys_it_declares(workflow_rules):
@@ -235,7 +219,7 @@ def test_every_rule_gives_its_script_exactly_the_keys_it_declares(workflow_rules
         checked.append(rule.name)
         where = f"rule {rule.name} / {rule.script}"
         assert list(rule.output._names) == [f.name for f in interface.outputs], where
-        assert sorted(rule.params._names) == sorted(interface.settings), where
+        assert sorted(rule.params._names) == sorted([*interface.settings, *interface.values]), where
         assert sorted(rule.wildcard_names) == sorted(interface.wildcards), where
         declared = {f.name for f in interface.inputs}
         required = {f.name for f in interface.inputs if not f.optional}
@@ -255,3 +239,13 @@ def test_an_interface_that_declares_a_name_twice_is_refused():
         cli.Interface("doc", outputs=(cli.Files("split", "x"),), settings=("split",))
     with pytest.raises(cli.BindingError, match="config slices"):
         cli.Interface("doc", settings=("no_such_slice",))
+
+
+def test_plain_values_pass_through_as_given(tmp_path):
+    interface = cli.Interface("doc", outputs=(cli.FIGURE,), values=("sections",))
+    snakemake = fake_snakemake(tmp_path, inputs={}, params={"sections": {"Data": [{"path": "a"}]}}, wildcards={})
+    assert cli.bind_snakemake(interface, snakemake).sections == {"Data": [{"path": "a"}]}
+    args = cli.parse_command_line(interface, ["--figure", "x.png", "--sections", '{"Data": []}'])
+    assert args.sections == {"Data": []}
+    with pytest.raises(cli.BindingError, match="sections"):
+        cli.bind_snakemake(interface, fake_snakemake(tmp_path, inputs={}, params={}, wildcards={}))

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -191,29 +192,87 @@ def test_every_text_is_escaped(page):
 
 def test_missing_optional_keys_do_not_crash():
     empty = {"baseline": {}, "best": {}, "tta": {}, "test_rmse": [], "mergers": {"adopted_fraction": {}}}
-    page = render.build_report(empty, {}, {})
+    page = render.build_report(empty, {}, {}, SECTIONS)
     assert "n/a" in page and "No complete merger result in this run" in page
-    assert page.count("Not produced by this run") == len(sections.section_files())
+    assert page.count("Not produced by this run") == len(sections.section_files(SECTIONS))
     odd = {"baseline": [], "best": {"model": 3}, "tta": None, "test_rmse": [{"model": "x"}], "mergers": {"rate": 1}}
     assert "n/a" in render.landing_html(odd)
 
 
 def test_write_report_names_a_missing_headline_file(tmp_path):
-    paths = {key: str(tmp_path / Path(path).name) for key, path in sections.HEADLINE_FILES.items()}
-    assert paths["test_rmse"].endswith("test_rmse.csv")
+    names = {"baseline": "mean.json", "best": "metrics.json", "tta": "tta.json", "test_rmse": "test_rmse.csv",
+             "mergers": "merger_fraction.json"}  # fmt: skip
+    paths = {key: str(tmp_path / names[key]) for key in sections.HEADLINE_KEYS}
     for key in ("baseline", "best", "tta"):
         Path(paths[key]).write_text(json.dumps(HEADLINE[key]))
     Path(paths["mergers"]).write_text(json.dumps(MERGERS))
     with pytest.raises(render.ReportInputError, match="test_rmse.csv"):
-        files.write_report(str(tmp_path / "index.html"), paths, [], [])
+        files.write_report(str(tmp_path / "index.html"), paths, [], [], SECTIONS)
     Path(paths["test_rmse"]).write_text(TEST_RMSE)
-    files.write_report(str(tmp_path / "index.html"), paths, [], [str(REPO / "report" / "baseline.rst")])
+    caption = str(REPO / "report" / "baseline.rst")
+    shown = {"Models": (sections.Item(paths["baseline"], "Mean-label baseline", caption),)}
+    files.write_report(str(tmp_path / "index.html"), paths, [paths["baseline"]], [caption], shown)
     page = (tmp_path / "index.html").read_text()
     assert "Mean-label baseline: every galaxy" in page and "0.1258 [0.1214, 0.1301]" in page
+    assert "Not produced by this run" not in page
+
+
+def fake_rule(name, *outputs):
+    return SimpleNamespace(name=name, output=outputs)
+
+
+class _Flagged(str):
+    """A rule output as Snakemake holds it: the path, with its flags."""
+
+    def __new__(cls, path, report):
+        value = super().__new__(cls, path)
+        value.flags = {"report": report} if report else {}
+        return value
+
+
+def flagged(path, category=None, caption=None, **labels):
+    """An output marked report(path, caption=..., category=..., labels=labels)."""
+    return _Flagged(path, SimpleNamespace(caption=caption, category=category, labels=labels or None))
+
+
+def test_sections_come_from_the_rules_report_outputs():
+    rules = [
+        fake_rule("a", _Flagged("results/x.parquet", None), flagged("results/a.png", "Models", "/r/a.rst", title="A")),
+        fake_rule("b", flagged("results/{model}_b.png", "Data", title="B: {model}")),
+        fake_rule("c", flagged("results/c.csv", "Extra", max_rows="3"), flagged("results/c.md", "Data", html="no")),
+    ]
+    found = sections.report_outputs(rules, {"model": ["m1", "m2"]})
+    assert sections.report_files(found) == ["results/a.png", "results/m1_b.png", "results/m2_b.png",
+                                            "results/c.csv", "results/c.md"]  # fmt: skip
+    grouped = sections.by_section(found)
+    assert list(grouped) == ["Data", "Models", "Extra"]  # SECTION_ORDER first, then as they come
+    assert [item.title for item in grouped["Data"]] == ["B: m1", "B: m2"]  # c.md: not shown
+    assert grouped["Models"] == (sections.Item("results/a.png", "A", "/r/a.rst"),)
+    assert grouped["Extra"] == (sections.Item("results/c.csv", "c.csv", max_rows=3),)  # no title: the file name
+    assert sections.from_params(json.loads(json.dumps(sections.to_params(grouped)))) == grouped
+    with pytest.raises(KeyError, match="model"):
+        sections.report_outputs(rules, {})
+
+
+def test_the_report_shows_every_report_output_of_the_rules(workflow):
+    rule = workflow.get_rule("html_report")
+    shown = sections.from_params(rule.params.sections)
+    found = workflow.globals["workflow_report_outputs"]()  # rules/common.smk: report_outputs of every rule
+    assert shown == sections.by_section(found)
+    assert list(shown) == list(sections.SECTION_ORDER)
+    assert list(rule.input.files) == sections.section_files(shown)
+    assert all(Path(name).is_file() for name in sections.caption_files(shown))
+    assert set(rule.input.captions) == set(sections.caption_files(shown))
+    paths = sections.report_files(found)
+    assert not any("{" in path for path in paths) and len(set(paths)) == len(paths)
+    assert set(paths) - set(sections.section_files(shown)) == {
+        "results/report/merger_fraction.md", "results/tables/merger_fraction.json"}  # the landing's  # fmt: skip
+    targets = {str(path) for path in workflow.get_rule("all").input}
+    assert set(paths) | {str(rule.output.html)} <= targets
+    assert {str(getattr(rule.input, key)) for key in sections.HEADLINE_KEYS} <= targets
 
 
 def test_every_report_file_is_a_workflow_output():
-    assert all((REPO / "report" / name).is_file() for name in sections.caption_files())
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "results/report/index.html", "-n", "--forceall", "--quiet", "rules"],
         cwd=REPO,

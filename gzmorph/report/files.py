@@ -2,14 +2,15 @@
 rule names, write the page atomically."""
 
 import json
+import os
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from gzmorph.io import atomic_path
 from gzmorph.report.convert import csv_records
 from gzmorph.report.render import ReportInputError, build_report
-from gzmorph.report.sections import SECTIONS
+from gzmorph.report.sections import Item
 
 
 def read_headline(key: str, path: str) -> object:
@@ -26,19 +27,30 @@ def read_headline(key: str, path: str) -> object:
 
 
 def write_report(
-    out: str, headline_paths: Mapping[str, str], files: Iterable[str], caption_paths: Iterable[str], generated: str = ""
+    out: str,
+    headline_paths: Mapping[str, str],
+    files: Iterable[str],
+    caption_paths: Iterable[str],
+    sections: Mapping[str, Sequence[Item]],
+    generated: str = "",
 ) -> None:
-    """Read the inputs and write the page atomically. A missing headline file stops with its name; section files
-    not given (or not existing) are shown as not produced."""
+    """Read the inputs and write the page of ``sections`` atomically. A missing headline file stops with its name;
+    section files not given (or not existing) are shown as not produced, caption files not given as none."""
     headline = {key: read_headline(key, path) for key, path in headline_paths.items()}
     given = {posixpath.normpath(Path(p).as_posix()): p for p in files}
     contents = {
         item.path: Path(given[item.path]).read_bytes()
         if item.path in given and Path(given[item.path]).is_file()
         else None
-        for items in SECTIONS.values()
+        for items in sections.values()
         for item in items
     }
-    captions = {Path(p).name: Path(p).read_text() for p in caption_paths}
+    texts = {os.path.abspath(p): Path(p).read_text() for p in caption_paths}
+    captions = {
+        item.caption: texts[os.path.abspath(item.caption)]
+        for items in sections.values()
+        for item in items
+        if item.caption and os.path.abspath(item.caption) in texts
+    }
     with atomic_path(out) as tmp:
-        tmp.write_text(build_report(headline, contents, captions, generated), encoding="utf-8")
+        tmp.write_text(build_report(headline, contents, captions, sections, generated), encoding="utf-8")

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from gzmorph.report.convert import csv_table, data_uri, json_table, markdown_html, rst_html
 from gzmorph.report.landing import landing, mergers_section
-from gzmorph.report.sections import SECTIONS, Item, anchor
+from gzmorph.report.sections import Item, anchor
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"  # package data
 TITLE = "gzmorph: Galaxy Zoo morphology and the merger fraction"
@@ -63,8 +63,9 @@ def content(item: Item, data: bytes | None, figure_anchors: Mapping[str, str]) -
 def run_facts(contents: Mapping[str, bytes | None]) -> list[str]:
     """'500 labelled images from X', '200 unlabelled images from Y' from the preprocessing summaries present."""
     facts = []
+    summaries = {Path(path).parent.name: data for path, data in contents.items() if Path(path).name == "summary.json"}
     for imageset, what in (("train", "labelled"), ("test", "unlabelled")):
-        data = contents.get(f"results/data/{imageset}/summary.json")
+        data = summaries.get(imageset)
         try:
             summary = json.loads(data) if data else {}
         except json.JSONDecodeError:
@@ -88,12 +89,13 @@ def build_report(
     headline: Mapping[str, object],
     contents: Mapping[str, bytes | None],
     captions: Mapping[str, str],
+    sections: Mapping[str, Sequence[Item]],
     generated: str = "",
-    sections: Mapping[str, Sequence[Item]] = SECTIONS,
 ) -> str:
-    """The whole page. ``headline``: the parsed headline files by key (JSON as loaded, a CSV as ``csv_records``);
+    """The whole page. ``sections``: the items of each section (gzmorph.report.sections); ``headline``: the parsed
+    headline files by key (JSON as loaded, a CSV as ``csv_records``);
     ``contents``: the bytes of each section file by its path (None or absent: not produced); ``captions``: caption
-    file name -> reStructuredText."""
+    file (``Item.caption``) -> reStructuredText."""
     figures = {i.path: anchor(i.path) for items in sections.values() for i in items if i.path.endswith(".png")}
     shown = {i.path: content(i, contents.get(i.path), figures) for items in sections.values() for i in items}
     return (

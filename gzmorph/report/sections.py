@@ -1,13 +1,27 @@
-"""Which file of the run goes in which section of the HTML page, and the headline files: data only.
+"""Which file of the run goes in which section of the HTML page: derived from the workflow's rules.
 
-The Snakefile (rules/report.smk) imports this module to list the report's inputs, so it stays light: no Jinja, no
-docutils, no Markdown.
+Every rule output marked ``report(path, caption=..., category=..., labels={"title": ...})`` is shown, in the section
+named by its ``category`` (``SECTION_ORDER`` first, others after), titled by its ``title`` label (else its file
+name), with its caption file if it has one (else the title only). Optional labels: ``max_rows`` (show the first rows
+of a long CSV), ``note`` (a sentence instead of a caption file) and ``html: "no"`` (a file the page does not show as
+an item: the landing section renders it). Snakemake's own report (``snakemake --report``) reads the same
+declarations, so adding a figure is its script and its rule. rules/report.smk hands the sections to the report job
+as a param (``to_params`` / ``from_params``); ``all_targets()`` in rules/common.smk lists ``report_files``.
+
+The Snakefile imports this module, so it stays light: no Jinja, no docutils, no Markdown, not even Snakemake (the
+rules are read through their ``output`` items and those items' ``flags``).
 """
 
+import os
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from itertools import product
 
-from gzmorph.settings import ARCHITECTURES
+SECTION_ORDER = ("Data", "Exploration", "Models", "Evaluation", "Predictions", "Mergers")
+HEADLINE_KEYS = ("baseline", "best", "tta", "test_rmse", "mergers")  # the landing section's inputs
+NOT_SHOWN = "no"  # labels={"html": "no"}
+_WILDCARD = re.compile(r"\{(\w+)(?:,[^}]*)?\}")
 
 
 @dataclass(frozen=True)
@@ -16,107 +30,84 @@ class Item:
 
     path: str  # as written by the workflow, relative to the working directory
     title: str
-    caption: str | None = None  # name of a caption file in report/ (shared with ``snakemake --report``)
+    caption: str | None = None  # path of a caption file (reStructuredText, shared with ``snakemake --report``)
     note: str = ""  # caption text for files that have no caption file
     max_rows: int | None = None  # show only the first rows of a long CSV
 
 
-SECTIONS: dict[str, tuple[Item, ...]] = {
-    "Data": (
-        Item(
-            "results/data/train/summary.json",
-            "Preprocessing of the labelled set",
-            note="Sizes, geometry, reduction factor against the 424x424x3 originals and decoding throughput.",
-        ),
-        Item("results/data/test/summary.json", "Preprocessing of the unlabelled set"),
-        Item(
-            "results/data/train/rejects.csv",
-            "Labelled images that failed to decode",
-            note="Skipped, with the reason; the run fails if more than ingest.max_reject_fraction of the images do.",
-        ),
-        Item("results/data/test/rejects.csv", "Unlabelled images that failed to decode"),
-        Item(
-            "results/figures/split/label_histograms_split.png",
-            "Label distributions: held-out fold 0 against the other folds",
-            "label_histograms_split.rst",
-        ),
-        Item("results/tables/split_ks.csv", "Fold 0 vs the other folds: KS test per label", "split_ks.rst"),
-    ),
-    "Exploration": (
-        Item("results/figures/explore/random_images.png", "Random labelled galaxies", "random_images.rst"),
-        Item("results/figures/explore/label_histograms.png", "Label histograms", "label_histograms.rst"),
-        Item("results/figures/explore/prototypes.png", "The prototype of each label", "prototypes.rst"),
-        Item("results/figures/explore/correlation_matrix.png", "Correlation matrix", "correlation_matrix.rst"),
-        Item(
-            "results/tables/within_question_correlation_summary.csv",
-            "Within-question correlations per question",
-            "within_question_correlation_summary.rst",
-        ),
-        Item(
-            "results/tables/within_question_correlations.csv",
-            "Within-question correlations per pair",
-            "within_question_correlations.rst",
-        ),
-        Item("results/figures/explore/downsizing.png", "Before and after downsizing", "downsizing.rst"),
-        Item("results/tables/memory_estimate.json", "Memory estimate", "memory_estimate.rst"),
-    ),
-    "Models": (
-        Item("results/baseline/mean.json", "Mean-label baseline", "baseline.rst"),
-        Item("results/figures/models/cv_scores.png", "Cross-validation of the custom CNN", "cv_scores.rst"),
-        Item("results/models/cv/folds.csv", "Cross-validation folds", "cv_folds.rst"),
-        *(
-            Item(f"results/figures/models/{model}_training.png", f"Training curve: {model}", "training_curve.rst")
-            for model in ARCHITECTURES
-        ),
-        Item("results/tables/parameters.csv", "Parameters against training pixels", "parameters.rst"),
-        Item("results/models/best/metrics.json", "The chosen model", "best_choice.rst"),
-    ),
-    "Evaluation": (
-        Item(
-            "results/figures/evaluate/validation_curves.png",
-            "Held-out curves of the fold models",
-            "validation_curves.rst",
-        ),
-        Item("results/figures/evaluate/true_vs_predicted.png", "True vs predicted", "true_vs_predicted.rst"),
-        Item("results/tables/test_rmse.csv", "Final scores on the held-out test subset", "test_rmse.rst"),
-        Item("results/tables/per_label_rmse.csv", "RMSE per label (test subset)", "per_label_rmse.rst"),
-        Item("results/figures/evaluate/spread_vs_error.png", "Predicted spread against error", "spread_vs_error.rst"),
-        Item("results/figures/evaluate/extremes.png", "Most extreme galaxies", "extremes.rst"),
-        Item("results/tables/tta_effect.json", "Test-time augmentation", "tta_effect.rst"),
-    ),
-    "Predictions": (
-        Item(
-            "results/predictions/test_catalogue.csv",
-            "Catalogue of the unlabelled set",
-            max_rows=10,
-            note="Predicted vote fractions in the Kaggle submission format; the Parquet copy holds the same.",
-        ),
-    ),
-    "Mergers": (
-        Item("results/figures/mergers/threshold_sweep.png", "Threshold sweep", "merger_threshold_sweep.rst"),
-        Item("results/figures/mergers/rate_comparison.png", "Merger rate against T_obs", "merger_rate_comparison.rst"),
-        Item("results/figures/mergers/calibration.png", "Calibration on held-out galaxies", "merger_calibration.rst"),
-        Item("results/figures/mergers/coverage.png", "Known-answer diagnostic: figure", "merger_coverage.rst"),
-        Item("results/figures/mergers/candidates.png", "Merger candidates", "merger_candidates.rst"),
-    ),
-}
-HEADLINE_FILES = {
-    "baseline": "results/baseline/mean.json",
-    "best": "results/models/best/metrics.json",
-    "tta": "results/tables/tta_effect.json",
-    "test_rmse": "results/tables/test_rmse.csv",
-    "mergers": "results/tables/merger_fraction.json",
-}
+@dataclass(frozen=True)
+class ReportOutput:
+    """One output marked ``report()`` with its wildcards filled in: the section it goes in and whether it is shown."""
+
+    section: str
+    item: Item
+    shown: bool = True
 
 
-def section_files() -> list[str]:
+def report_outputs(rules: Iterable, wildcard_values: Mapping[str, Sequence[str]]) -> list[ReportOutput]:
+    """Every output marked ``report()`` of ``rules`` (Snakemake's ``workflow.rules``, in order), one per value of
+    each wildcard in its path (``wildcard_values``: e.g. every architecture for ``{model}``)."""
+    found = []
+    for rule in rules:
+        for output in rule.output:
+            flag = getattr(output, "flags", {}).get("report")
+            if flag is None:
+                continue
+            labels = flag.labels if isinstance(flag.labels, Mapping) else {}
+            caption = flag.caption and os.path.normpath(getattr(flag.caption, "path", str(flag.caption)))
+            names = list(dict.fromkeys(_WILDCARD.findall(str(output))))
+            missing = [name for name in names if name not in wildcard_values]
+            if missing:
+                raise KeyError(f"rule {rule.name}: report output {output} has wildcards {missing} with no values")
+            for values in product(*(wildcard_values[name] for name in names)):
+                fill = dict(zip(names, values, strict=True))
+                path = _fill(str(output), fill)
+                item = Item(
+                    path=path,
+                    title=_fill(str(labels.get("title", os.path.basename(path))), fill),
+                    caption=caption or None,
+                    note=_fill(str(labels.get("note", "")), fill),
+                    max_rows=int(labels["max_rows"]) if "max_rows" in labels else None,
+                )
+                found.append(ReportOutput(flag.category or "Other", item, labels.get("html") != NOT_SHOWN))
+    return found
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    return _WILDCARD.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
+
+
+def by_section(outputs: Iterable[ReportOutput]) -> dict[str, tuple[Item, ...]]:
+    """The shown outputs grouped by section: ``SECTION_ORDER`` first, then other categories as they come."""
+    grouped: dict[str, list[Item]] = {name: [] for name in SECTION_ORDER}
+    for output in outputs:
+        if output.shown:
+            grouped.setdefault(output.section, []).append(output.item)
+    return {name: tuple(items) for name, items in grouped.items() if items}
+
+
+def report_files(outputs: Iterable[ReportOutput]) -> list[str]:
+    """Every report output's path, shown or not (targets of a full run)."""
+    return [output.item.path for output in outputs]
+
+
+def section_files(sections: Mapping[str, Sequence[Item]]) -> list[str]:
     """Every file shown in a section, in report order (the rule's inputs)."""
-    return [item.path for items in SECTIONS.values() for item in items]
+    return [item.path for items in sections.values() for item in items]
 
 
-def caption_files() -> list[str]:
-    """Names of the caption files in report/ that the sections use."""
-    return sorted({item.caption for items in SECTIONS.values() for item in items if item.caption})
+def caption_files(sections: Mapping[str, Sequence[Item]]) -> list[str]:
+    """The caption files the sections use."""
+    return sorted({item.caption for items in sections.values() for item in items if item.caption})
+
+
+def to_params(sections: Mapping[str, Sequence[Item]]) -> dict[str, list[dict]]:
+    """The sections as plain data, for the report rule's params (so a new title or caption reruns the page)."""
+    return {name: [asdict(item) for item in items] for name, items in sections.items()}
+
+
+def from_params(params: Mapping[str, Sequence[Mapping]]) -> dict[str, tuple[Item, ...]]:
+    return {name: tuple(Item(**item) for item in items) for name, items in params.items()}
 
 
 def anchor(text: str) -> str:
