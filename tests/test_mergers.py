@@ -11,7 +11,7 @@ from scipy.integrate import quad
 from scipy.special import expit, logit
 
 from gzmorph.mergers.bayes import posterior_fraction
-from gzmorph.mergers.coverage import diagnostic, draw_target, split_halves, summarise
+from gzmorph.mergers.coverage import diagnostic, draw_target, split_halves, split_pools, summarise
 from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, calibration_curves, estimates, p_merger
 from gzmorph.mergers.estimators import (
     CENTRES,
@@ -164,7 +164,7 @@ def test_bootstrap_moves_a_galaxys_rows_together_and_keeps_set_sizes():
     assert np.all(weights.sum(axis=1) == 200) and not weights[:, :100].any()
     cf = CrossFit.from_rows([7, 7, 9, 9, 11], [0, 1, 0, 1, 0], [0.1, 0.2, 0.5, 0.6, 0.3], [0.0, 0.0, 0.6, 0.6, 0.1],
                             np.array([[0.1, 0.2]]))  # fmt: skip
-    assert list(cf.ids) == [7, 9, 11] and list(cf.pool()) == [0, 1]  # 7 and 9: every fold model predicts them
+    assert list(cf.ids) == [7, 9, 11] and [list(p) for p in cf.pools()] == [[0, 1, 2], [0, 1]]  # 11: fold 0's
     with pytest.raises(ValueError, match="two calibration rows"):
         CrossFit.from_rows([7, 7], [0, 0], [0.1, 0.2], [0.0, 0.0], np.array([[0.1]]))
 
@@ -243,6 +243,24 @@ def test_pacc_covers_68_percent_at_every_factor_at_the_real_target_size(known_an
         assert abs(found["bias_in_sigma"]) < 0.25
         assert found["truth_below"] + found["truth_above"] == pytest.approx(1 - found["coverage"])
     assert known_answer["passes"]["pacc"] and not known_answer["passes"]["mean_vote"]
+
+
+def test_every_fold_model_draws_its_targets_from_all_the_galaxies_it_never_trained_on():
+    """Three fold models, each with its own held-out 400 galaxies and the shared 100 of the test subset: the pools
+    hold every calibration merger, each fold model halves its own, and targets come from its own target half."""
+    rng = np.random.default_rng(9)
+    pred, true = crafted(1300, 0.1, rng)
+    folds = [np.r_[np.arange(100), 100 + 400 * k + np.arange(400)] for k in range(3)]
+    cf = CrossFit.from_rows(np.concatenate(folds), np.repeat(np.arange(3), 500), pred[np.concatenate(folds)],
+                            true[np.concatenate(folds)], np.repeat(pred[:10, None], 3, axis=1))  # fmt: skip
+    is_merger = cf.galaxy_truth() >= 0.4
+    for pool, (calibration, mergers, others) in zip(cf.pools(), split_pools(cf, is_merger, rng), strict=True):
+        assert len(pool) == 500 and sorted(np.r_[calibration, mergers, others]) == list(pool)
+        assert np.setdiff1d(mergers, np.arange(100)).size  # out-of-fold mergers in the target half
+    found = diagnostic(cf, 0.4, None, Coverage((1.0,), 300, 10, 20, 3), 0.68, 300)
+    assert found["pool"] == 1300 and found["pool_mergers"] == int(is_merger.sum()) > int(is_merger[:100].sum())
+    assert [p["mergers"] for p in found["fold_pools"]] == [int(is_merger[pool].sum()) for pool in folds]
+    assert found["factors"][0]["estimators"]["pacc"]["valid_repeats"] == 10
 
 
 def test_the_diagnostic_is_skipped_without_enough_mergers():

@@ -1,13 +1,17 @@
 """Known-answer diagnostic: does the quoted estimator, with its bootstrap interval, recover a fraction we set?
 
-The pool is the labelled galaxies that every fold model predicts without having trained on them (the labelled
-test subset). Each repeat splits it in two halves, each holding half the true mergers. Every fold model calibrates
-on its rows outside the target half (its held-out fold and the calibration half), exactly as in the measurement;
-target sets come from the target half only. A target set has the size of the real target set (or a stated size)
-and a true merger fraction of ``factor`` x the pool's: its number of mergers is Binomial(N, fraction), mergers and
-non-mergers drawn *with replacement*, so no factor is truncated by the few mergers of the half. A galaxy drawn
-several times is one galaxy: the target's bootstrap redraws the number of mergers and, within each class, resamples
-the distinct galaxies with their multiplicities (``target_weights``), so repeats do not pose as independent galaxies.
+Every fold model has its own pool: the labelled galaxies it never trained on (its held-out fold and the labelled test
+subset), i.e. its rows of the calibration table; together the pools hold every calibration galaxy. Each repeat halves
+every fold model's pool on its own (each class halved; a test-subset galaxy, in every pool, may fall in one model's
+calibration half and another's target half). Fold model k calibrates on its rows outside its target half, exactly as
+in the measurement, and estimates on a target set drawn from its own target half only; the K estimates (and the K
+bootstrap resamples) are averaged as in the measurement. A target set has the size of the real target set (or a
+stated size) and a true merger fraction of ``factor`` x the calibration galaxies': its number of mergers is
+Binomial(N, fraction), mergers and non-mergers drawn *with replacement*, so no factor is truncated by the few mergers
+of a half. A galaxy drawn several times is one galaxy: the target's bootstrap redraws the number of mergers and,
+within each class, resamples the distinct galaxies with their multiplicities (``target_weights``), so repeats do not
+pose as independent galaxies. The calibration bootstrap resamples galaxies once for all fold models (a galaxy in
+several calibration halves moves in all of them together), as in the measurement.
 
 Per estimator and factor: the median and mean bias (estimate - truth), the estimator's own spread sigma at that
 size, and how often the 68 % interval lies above the truth (truth below it) or below it (truth above it).
@@ -18,15 +22,8 @@ binomial standard errors below the confidence. The median, not the mean, because
 
 import numpy as np
 
-from gzmorph.mergers.crossfit import (
-    CrossFit,
-    bootstrap_weights,
-    combined,
-    fold_calibrations,
-    target_counts,
-    target_means,
-)
-from gzmorph.mergers.estimators import ALL_ESTIMATORS
+from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, fold_calibration, target_counts, target_means
+from gzmorph.mergers.estimators import ALL_ESTIMATORS, apply
 from gzmorph.mergers.settings import Coverage
 from gzmorph.mergers.uncertainty import percentile_interval
 
@@ -70,27 +67,47 @@ def _predictions(cf: CrossFit) -> np.ndarray:
     return table
 
 
+def split_pools(cf: CrossFit, is_merger: np.ndarray, rng: np.random.Generator) -> list[tuple]:
+    """Per fold model, ``split_halves`` of its own pool (the galaxies it never trained on); each halving its own."""
+    return [split_halves(pool, is_merger, rng) for pool in cf.pools()]
+
+
+def _fold_estimates(cf: CrossFit, k: int, calibrations, mergers, others, size, fraction, is_merger, table, s, rng):
+    """Fold model k's estimates on a target drawn from its target half: (point (1,), resamples (resamples,))."""
+    drawn = draw_target(mergers, others, size, fraction, rng)
+    distinct, times = np.unique(drawn, return_counts=True)
+    target, means = table[distinct, k : k + 1], target_means(table[drawn, k : k + 1])[0]
+    point = apply(calibrations[0], target_counts(target, times[None, :].astype(np.float64))[0], means)
+    weights = target_weights(times, is_merger[distinct], s.resamples, rng)
+    return point, apply(calibrations[1], target_counts(target, weights)[0], means)
+
+
 def _runs(cf: CrossFit, threshold, cut, fractions, size, s: Coverage, confidence, rng) -> np.ndarray:
-    """(repeats, factors, estimators, 3): estimate, interval low, interval high."""
+    """(repeats, factors, estimators, 3): estimate, interval low, interval high (means over the fold models)."""
     runs = np.full((s.repeats, len(fractions), len(ALL_ESTIMATORS), 3), np.nan)
-    is_merger, table, pool = cf.galaxy_truth() >= threshold, _predictions(cf), cf.pool()
+    is_merger, table = cf.galaxy_truth() >= threshold, _predictions(cf)
     for r in range(s.repeats):
-        calibration, mergers, others = split_halves(pool, is_merger, rng)
-        members = np.union1d(np.setdiff1d(np.arange(len(cf.ids)), pool), calibration)
-        point_w = np.zeros((1, len(cf.ids)))
-        point_w[0, members] = 1.0
-        cal_point = fold_calibrations(cf, point_w, threshold, cut)
-        cal_boot = fold_calibrations(cf, bootstrap_weights(len(cf.ids), s.resamples, rng, members), threshold, cut)
+        halves = split_pools(cf, is_merger, rng)
+        in_calibration = np.zeros((cf.n_folds, len(cf.ids)))
+        for k, (calibration, _, _) in enumerate(halves):
+            in_calibration[k, calibration] = 1.0
+        resampled = bootstrap_weights(len(cf.ids), s.resamples, rng, np.flatnonzero(in_calibration.any(axis=0)))
+        calibrations = [
+            (
+                fold_calibration(cf, k, in_calibration[k][None, :], threshold, cut),
+                fold_calibration(cf, k, resampled * in_calibration[k], threshold, cut),
+            )
+            for k in range(cf.n_folds)
+        ]
         for f, fraction in enumerate(fractions):
-            drawn = draw_target(mergers, others, size, fraction, rng)
-            distinct, times = np.unique(drawn, return_counts=True)
-            target, means = table[distinct], target_means(table[drawn])
-            point = combined(cal_point, target_counts(target, times[None, :].astype(np.float64)), means)
-            weights = target_weights(times, is_merger[distinct], s.resamples, rng)
-            boot = combined(cal_boot, target_counts(target, weights), means)
+            found = [
+                _fold_estimates(cf, k, calibrations[k], *halves[k][1:], size, fraction, is_merger, table, s, rng)
+                for k in range(cf.n_folds)
+            ]
             for e, name in enumerate(ALL_ESTIMATORS):
-                interval = percentile_interval(boot[name].mean(axis=-1), confidence)
-                runs[r, f, e] = [point[name].mean(), *interval]
+                point = np.mean([p[name] for p, _ in found])
+                boot = np.mean([b[name] for _, b in found], axis=0)
+                runs[r, f, e] = [point, *percentile_interval(boot, confidence)]
     return runs
 
 
@@ -125,14 +142,17 @@ def summarise(runs: np.ndarray, truth: float, confidence: float) -> dict:
 def diagnostic(
     cf: CrossFit, threshold: float, cut: float | None, s: Coverage, confidence: float, target_size: int
 ) -> dict:
-    """Bias and coverage of every estimator at each factor x the pool's merger fraction; JSON-ready."""
-    pool = cf.pool()
-    n_mergers = int(np.sum(cf.galaxy_truth()[pool] >= threshold))
-    base = {"pool": len(pool), "pool_mergers": n_mergers, "repeats": s.repeats, "confidence": confidence}
-    base |= {"target_size": target_size, "bias_tolerance_sigma": BIAS_TOLERANCE}
-    if min(n_mergers, len(pool) - n_mergers) < 4:
-        return {**base, "skipped": f"{n_mergers} true mergers among {len(pool)} pool galaxies: too few to split"}
-    pool_fraction = n_mergers / len(pool)
+    """Bias and coverage of every estimator at each factor x the calibration galaxies' merger fraction; JSON-ready."""
+    truth = cf.galaxy_truth() >= threshold
+    n_mergers = int(truth.sum())
+    pools = [{"galaxies": len(pool), "mergers": int(truth[pool].sum())} for pool in cf.pools()]
+    base = {"pool": len(cf.ids), "pool_mergers": n_mergers, "fold_pools": pools, "repeats": s.repeats}
+    base |= {"confidence": confidence, "target_size": target_size, "bias_tolerance_sigma": BIAS_TOLERANCE}
+    for k, pool in enumerate(pools):
+        if min(pool["mergers"], pool["galaxies"] - pool["mergers"]) < 4:
+            skipped = f"{pool['mergers']} true mergers among the {pool['galaxies']} galaxies fold model {k} never "
+            return {**base, "skipped": skipped + "trained on: too few to split"}
+    pool_fraction = n_mergers / len(cf.ids)
     fractions = np.minimum(np.array(s.factors) * pool_fraction, 1.0)
     rng = np.random.default_rng(s.seed)
     runs = _runs(cf, threshold, cut, fractions, target_size, s, confidence, rng)

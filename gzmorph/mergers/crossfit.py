@@ -63,9 +63,9 @@ class CrossFit:
         truth[self.galaxy] = self.true
         return truth
 
-    def pool(self) -> np.ndarray:
-        """Galaxies that every fold model predicts without having trained on them (the labelled test subset)."""
-        return np.flatnonzero(np.bincount(self.galaxy, minlength=len(self.ids)) == self.n_folds)
+    def pools(self) -> list[np.ndarray]:
+        """Per fold model, the galaxies it never trained on (its held-out fold and the labelled test subset)."""
+        return [np.sort(self.galaxy[self.fold == k]) for k in range(self.n_folds)]
 
 
 def _one_hot(bins: np.ndarray) -> np.ndarray:
@@ -74,15 +74,17 @@ def _one_hot(bins: np.ndarray) -> np.ndarray:
     return matrix
 
 
+def fold_calibration(cf: CrossFit, k: int, weights: np.ndarray, threshold: float, cut: float | None) -> Calibration:
+    """Fold model k's calibration, for galaxy weights (resamples, galaxies), true merger at ``threshold``."""
+    rows = cf.fold == k
+    merger = cf.true[rows] >= threshold
+    hot, w = _one_hot(prediction_bins(cf.predicted[rows])), weights[:, cf.galaxy[rows]]
+    return calibrate(w @ (hot * merger[:, None]), w @ (hot * ~merger[:, None]), cut)
+
+
 def fold_calibrations(cf: CrossFit, weights: np.ndarray, threshold: float, cut: float | None) -> list[Calibration]:
     """Each fold model's calibration, for galaxy weights (resamples, galaxies), true merger at ``threshold``."""
-    calibrations = []
-    for k in range(cf.n_folds):
-        rows = cf.fold == k
-        merger = cf.true[rows] >= threshold
-        hot, w = _one_hot(prediction_bins(cf.predicted[rows])), weights[:, cf.galaxy[rows]]
-        calibrations.append(calibrate(w @ (hot * merger[:, None]), w @ (hot * ~merger[:, None]), cut))
-    return calibrations
+    return [fold_calibration(cf, k, weights, threshold, cut) for k in range(cf.n_folds)]
 
 
 def target_means(target: np.ndarray) -> np.ndarray:

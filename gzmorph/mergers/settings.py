@@ -22,7 +22,8 @@ class Bootstrap:
 
 @dataclass(frozen=True)
 class Coverage:
-    """Known-answer diagnostic: target sets of ``target_size`` galaxies at factor x the pool's merger fraction."""
+    """Known-answer diagnostic: target sets of ``target_size`` galaxies at factor x the calibration galaxies' merger
+    fraction (every labelled galaxy)."""
 
     factors: tuple[float, ...]
     target_size: int | None  # None: the size of the real target set

@@ -145,9 +145,11 @@ def diagnostic_table(r: MergerResult) -> Table:
     if "skipped" in d:
         return Table("Known-answer diagnostic", f"Not run: {d['skipped']}.", (), ())
     note = (
-        f"{d['repeats']} repeats: the {d['pool']} labelled test-subset galaxies ({d['pool_mergers']} true mergers, "
-        f"{pct(d['pool_fraction'])}) are halved; every fold model calibrates outside the target half, which supplies "
-        f"target sets of {d['target_size']} galaxies drawn with replacement at each known fraction. Bias: median "
+        f"{d['repeats']} repeats: every fold model draws its targets from the galaxies it never trained on (its "
+        f"held-out fold and the test subset; {d['pool']} galaxies, {d['pool_mergers']} true mergers, "
+        f"{pct(d['pool_fraction'])}, in all). Each repeat halves each fold model's pool; the model calibrates outside "
+        f"its target half, which supplies target sets of {d['target_size']} galaxies drawn with replacement at each "
+        f"known fraction, and the fold models' estimates are averaged. Bias: median "
         f"estimate - truth, in pp and in the estimator's own sigma at that size; passes within "
         f"{d['bias_tolerance_sigma']:g} sigma and with coverage no more than 3 binomial errors below "
         f"{r.confidence:.0%}. Truth below / above: share of intervals above / below it (0.16 each is right)."
