@@ -45,7 +45,7 @@ def true_vs_predicted_figure(true: np.ndarray, predicted: np.ndarray, rmse: np.n
         ax.set_ylabel("predicted", fontsize=7)
         ax.tick_params(labelsize=6)
         ax.text(0.04, 0.95, f"RMSE {rmse[j]:.3f}", transform=ax.transAxes, ha="left", va="top", fontsize=7)
-    fig.suptitle(f"Predicted against true vote fraction, {len(true)} validation galaxies, model: {model}")
+    fig.suptitle(f"Predicted against true vote fraction, {len(true)} out-of-fold galaxies, model: {model}")
     return fig
 
 
@@ -55,7 +55,7 @@ def extremes_figure(
     predicted_rows: Sequence[dict],
     model: str,
 ) -> Figure:
-    """For each label, the validation galaxies with the highest true (left) and highest predicted (right) value.
+    """For each label, the out-of-fold galaxies with the highest true (left) and highest predicted (right) value.
 
     ``true_rows[k]`` / ``predicted_rows[k]`` hold, for ``columns[k]``: "images" (n, H, W, 3), "ids", "true",
     "predicted" (the label's values for those galaxies).
@@ -71,7 +71,7 @@ def extremes_figure(
                 show_image(axes[row, k], group["images"][k], title, fontsize=6.5)
             axes[row, 0].set_ylabel(display_name(col), fontsize=7.5)
         half.suptitle(f"the {n} highest {which} values", fontsize=11)
-    fig.suptitle(f"Most extreme validation galaxies per label (GalaxyID, true and predicted value; model: {model})")
+    fig.suptitle(f"Most extreme out-of-fold galaxies per label (GalaxyID, true and predicted value; model: {model})")
     return fig
 
 
