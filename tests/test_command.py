@@ -25,23 +25,14 @@ from gzmorph import checkpoint as checkpoints
 from gzmorph import command
 from gzmorph.catalogue import SPREAD_COLUMNS, CatalogueError, ColumnInfo, catalogue_frame, column_info, write_catalogue
 from gzmorph.checkpoint import Checkpoint, EnsembleCheckpoint
-from gzmorph.geometry import Geometry, decode_field
+from gzmorph.geometry import decode_field
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, READABLE_NAMES
 from gzmorph.mergers.estimators import EDGES, N_BINS
 from gzmorph.models import build_model
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 from tests.scripts import CONFIG, config_overlay, run_script
+from tests.test_inference import GEOMETRY, SPEC  # the same tiny network
 
-GEOMETRY = Geometry(crop_px=212, size=16)
-SPEC = {
-    "architecture": "cnn",
-    "head": "sigmoid",
-    "size": 16,
-    "channels": [4],
-    "kernel_size": 3,
-    "fc": [8],
-    "dropout": 0,
-}
 NAMES = ["NGC 4038", "m51", "UGC 12158", "587722981741363294"]
 
 
