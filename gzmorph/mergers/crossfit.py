@@ -20,7 +20,6 @@ from gzmorph.mergers.estimators import (
     Calibration,
     apply,
     calibrate,
-    merger_probability,
     prediction_bins,
 )
 
@@ -140,14 +139,8 @@ def _chunks(total: int) -> Iterator[int]:
 
 def calibration_curves(cf: CrossFit, threshold: float) -> np.ndarray:
     """(K, N_BINS): fold model k's calibrated P(true merger | its prediction's bin), the PACC weight."""
-    curves = []
-    for k in range(cf.n_folds):
-        rows = cf.fold == k
-        merger = cf.true[rows] >= threshold
-        bins = prediction_bins(cf.predicted[rows])
-        counts = [np.bincount(bins[m], minlength=N_BINS) for m in (merger, ~merger)]
-        curves.append(merger_probability(*counts))
-    return np.array(curves)
+    every_galaxy_once = np.ones((1, len(cf.ids)))
+    return np.array([fold_calibration(cf, k, every_galaxy_once, threshold, None).p[0] for k in range(cf.n_folds)])
 
 
 def p_merger(curves: np.ndarray, target: np.ndarray) -> np.ndarray:
