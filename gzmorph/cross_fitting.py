@@ -28,12 +28,15 @@ def fold_of(path: str | Path) -> tuple[str, int]:
 
 
 def by_fold(paths: list[str], what: str) -> dict[tuple[str, int], str]:
-    """``paths`` by (architecture, fold); every fold 0..K-1 of every architecture, each once."""
+    """``paths`` by (architecture, fold): each file once, and folds 0..K-1 of each architecture (K may differ: the
+    architecture not chosen trains fold 0 only)."""
     named = {fold_of(p): p for p in paths}
-    models = sorted({m for m, _ in named})
-    folds = sorted({k for _, k in named})
-    if len(named) != len(paths) or folds != list(range(len(folds))) or len(named) != len(models) * len(folds):
-        raise ValueError(f"{what}: expected one file per architecture and fold 0..K-1, got {paths}")
+    for model in {m for m, _ in named}:
+        folds = sorted(k for m, k in named if m == model)
+        if folds != list(range(len(folds))):
+            raise ValueError(f"{what}: {model} has folds {folds}, expected 0..K-1: {paths}")
+    if len(named) != len(paths):
+        raise ValueError(f"{what}: a fold model is given twice: {paths}")
     return named
 
 

@@ -1,4 +1,4 @@
-"""Which architecture the best model uses: the lower out-of-fold RMSE when the difference is larger than its noise,
+"""Which architecture the best model uses: the lower held-out RMSE when the difference is larger than its noise,
 otherwise (a tie) the configured preference.
 
 The noise is the spread of the RMSE difference over paired bootstrap resamples of the compared galaxies (both
@@ -34,6 +34,6 @@ def choose(names: tuple[str, str], comparison: dict, prefer_on_tie: str) -> dict
     chosen = names[0] if comparison["difference"] < 0 else names[1]
     return {
         "chosen": chosen,
-        "reason": f"lower out-of-fold RMSE beyond the noise [{low:+.4f}, {high:+.4f}]",
+        "reason": f"lower held-out RMSE beyond the noise [{low:+.4f}, {high:+.4f}]",
         **comparison,
     }

@@ -22,9 +22,32 @@ def one(pattern, **wildcards):
     return path
 
 
-def fold_files(key, models=ARCHITECTURES):
-    """Output ``key`` of the train rule for every fold model of ``models``."""
-    return expand(rules.train.output[key], model=models, fold=FOLDS)
+# Fold models (rules/models.smk): fold 0 of both architectures is trained and compared; the other folds only of the
+# chosen one, known once the choose_architecture checkpoint has run.
+def chosen_architecture():
+    with open(checkpoints.choose_architecture.get().output.choice) as f:
+        return json.load(f)["chosen"]
+
+
+def folds_of(model):
+    """The folds trained of ``model``: all of the chosen architecture, fold 0 of the other."""
+    return FOLDS if model == chosen_architecture() else [0]
+
+
+def chosen_fold_files(key):
+    """Input function: output ``key`` of the train rule for every fold model of the chosen architecture."""
+    return lambda wildcards: expand(
+        rules.train.output[key], model=chosen_architecture(), fold=FOLDS
+    )
+
+
+def trained_fold_files(key):
+    """Input function: output ``key`` of the train rule for every fold model trained (see folds_of)."""
+    return lambda wildcards: [
+        path
+        for model in ARCHITECTURES
+        for path in expand(rules.train.output[key], model=model, fold=folds_of(model))
+    ]
 
 
 def config_slice(name):

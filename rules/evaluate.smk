@@ -5,7 +5,7 @@
 
 rule evaluate_validation_curves:
     input:
-        histories=fold_files("history"),
+        histories=trained_fold_files("history"),
         baseline=rules.baseline.output.baseline,
     output:
         figure=report(
@@ -85,7 +85,7 @@ rule evaluate_extremes:
 rule evaluate_test:
     input:
         **TRAIN_DATA,
-        predictions=fold_files("predictions"),
+        predictions=trained_fold_files("predictions"),
         choice=rules.publish_best.output.best_metrics,
     output:
         scores=report(

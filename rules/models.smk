@@ -1,9 +1,10 @@
-# Models: cross-validate the custom-CNN settings, train fold model {fold} of resnet18 and cnn ({model}) with the same
-# recipe (models.folds independent jobs per architecture), draw each architecture's training curves, count
-# parameters and publish the better architecture's ensemble of fold models as results/models/best/, with the
-# out-of-fold predictions and the merger calibration table. A train job that is stopped resumes from
-# results/models/{model}/fold{fold}/checkpoint.pt (deliberately not an output: Snakemake deletes the outputs of
-# failed jobs, and the checkpoint must outlive one).
+# Models: cross-validate the custom-CNN settings; train fold model {fold} of resnet18 and cnn ({model}) with the same
+# recipe, each its own job; choose the architecture on fold 0 (both architectures train it and are scored on its
+# held-out galaxies) and train the other models.folds - 1 fold models of the chosen one only; draw each architecture's
+# training curves, count parameters and publish the chosen architecture's ensemble of fold models as
+# results/models/best/, with the out-of-fold predictions and the merger calibration table. A train job that is
+# stopped resumes from results/models/{model}/fold{fold}/checkpoint.pt (deliberately not an output: Snakemake deletes
+# the outputs of failed jobs, and the checkpoint must outlive one).
 
 
 rule cross_validate:
@@ -66,9 +67,36 @@ rule train:
         "../scripts/train.py"
 
 
+checkpoint choose_architecture:
+    input:
+        **TRAIN_DATA,
+        predictions=expand(rules.train.output.predictions, model=ARCHITECTURES, fold=0),
+    output:
+        choice="results/models/architecture_choice.json",
+    log:
+        log="results/logs/choose_architecture.log",
+    benchmark:
+        "results/benchmarks/choose_architecture.tsv"
+    conda:
+        "../envs/models.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        model_choice=config_slice("model_choice"),
+        views=config_slice("views"),
+    script:
+        "../scripts/choose_architecture.py"
+
+
 rule training_curve:
     input:
-        histories=expand(rules.train.output.history, fold=FOLDS, allow_missing=True),
+        histories=lambda wildcards: expand(
+            rules.train.output.history,
+            model=wildcards.model,
+            fold=folds_of(wildcards.model),
+        ),
         metrics=one(rules.train.output.metrics, fold=0),
         baseline=rules.baseline.output.baseline,
     output:
@@ -96,9 +124,10 @@ rule training_curve:
 rule publish_best:
     input:
         **TRAIN_DATA,
-        models=fold_files("model_pt"),
-        metrics=fold_files("metrics"),
-        predictions=fold_files("predictions"),
+        choice=rules.choose_architecture.output.choice,
+        models=chosen_fold_files("model_pt"),
+        metrics=chosen_fold_files("metrics"),
+        predictions=chosen_fold_files("predictions"),
     output:
         model_pt="results/models/best/model.pt",
         best_metrics=report(
@@ -120,7 +149,6 @@ rule publish_best:
         mem_mb=2000,
         runtime=10,
     params:
-        model_choice=config_slice("model_choice"),
         views=config_slice("views"),
     script:
         "../scripts/publish_best.py"

@@ -1,8 +1,8 @@
 """Tables and figure of the final evaluation on the held-out labelled test subset, from the fold models' predictions:
-RMSE of each architecture's ensemble (the mean of its fold models) and of the best (the published ensemble), with and
-without test-time augmentation and with its bootstrap interval; each architecture's single fold model (RMSE averaged
-over the folds); per label; the merger vote's RMSE and ROC AUC; the TTA effect of the best; and whether the spread of
-the fold models tracks the error."""
+RMSE of the best (the published ensemble: the mean of the chosen architecture's fold models) and of each
+architecture's fold-0 model (the pair compared to choose), with and without test-time augmentation and with its
+bootstrap interval; the chosen architecture's single fold model (RMSE averaged over its folds); per label; the merger
+vote's RMSE and ROC AUC; the TTA effect of the best; and whether the spread of the fold models tracks the error."""
 
 import json
 import logging
@@ -24,7 +24,7 @@ from gzmorph.split import TEST, TRAIN, subset_ids
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("predictions", "results/models/<architecture>/fold<k>/predictions.parquet, every fold", many=True),
+        cli.Files("predictions", "results/models/<architecture>/fold<k>/predictions.parquet, each trained", many=True),
         cli.CHOICE,
         cli.TRAIN_INDEX,
         cli.SPLIT,
@@ -48,15 +48,15 @@ def main(args) -> None:
     chosen = json.loads(Path(args.choice).read_text())["architecture"]
     tta, threshold = args.predict.tta, args.merger_definition.true_threshold
     predicted = {}
+    for views in sorted({tta, 1}):
+        source = f"test predictions of the {chosen} fold models ({views} views)"
+        predicted["best", views] = predictions_for(test.ids, ensemble_test(fold_predictions, chosen, views), source)
     for model in ARCHITECTURES:
         for views in sorted({tta, 1}):
-            source = f"test predictions of the {model} fold models ({views} views)"
-            predicted[model, views] = predictions_for(test.ids, ensemble_test(fold_predictions, model, views), source)
-    predicted.update({("best", views): predicted[chosen, views] for views in sorted({tta, 1})})
-    singles = {
-        m: single_fold_scores(true, fold_predictions, m, test.ids, tta, train_mean, threshold) for m in ARCHITECTURES
-    }
-    scores = pd.concat([test_scores(true, predicted, train_mean, threshold), *singles.values()], ignore_index=True)
+            fold0 = single_fold_test(fold_predictions, model, views)[0]
+            predicted[f"{model}_fold0", views] = predictions_for(test.ids, fold0, f"{model} fold 0 ({views} views)")
+    single = single_fold_scores(true, fold_predictions, chosen, test.ids, tta, train_mean, threshold)
+    scores = pd.concat([test_scores(true, predicted, train_mean, threshold), single], ignore_index=True)
     write_table(scores, args.scores)
     write_table(per_label_rmse(true, predicted, train_mean), args.per_label, float_format="%.5f")
     write_json(tta_effect(scores, tta), args.tta_effect)

@@ -34,7 +34,7 @@ BEST = {
     "folds": 2,
     "out_of_fold_rmse": 0.1302,
     "selection_note": "a mild selection",
-    "compared": {"resnet18": 0.1372, "cnn": 0.1302},
+    "compared": {"resnet18_fold0": 0.1372, "cnn_fold0": 0.1302},
     "architecture_choice": CHOICE,
 }
 TTA = {"subset": "test", "n_galaxies": 100, "tta": 8, "rmse_without_tta": 0.12714, "rmse_with_tta": 0.12583,
@@ -42,11 +42,11 @@ TTA = {"subset": "test", "n_galaxies": 100, "tta": 8, "rmse_without_tta": 0.1271
 TEST_RMSE = """\
 model,tta_views,rmse,rmse_low68,rmse_high68,merger_rmse,merger_rmse_mean_baseline,merger_auc,n_galaxies,\
 n_true_mergers
-resnet18,8,0.13555,0.1311,0.1402,0.0911,0.0987,0.774,100,9
-cnn,8,0.12911,0.1248,0.1337,0.0872,0.0987,0.81,100,9
+resnet18_fold0,8,0.13555,0.1311,0.1402,0.0911,0.0987,0.774,100,9
+cnn_fold0,8,0.12911,0.1248,0.1337,0.0872,0.0987,0.81,100,9
 best,8,0.12583,0.1214,0.1301,0.0858,0.0987,0.823,100,9
-resnet18,1,0.13702,0.1325,0.1417,0.0925,0.0987,0.766,100,9
-cnn,1,0.13044,0.1261,0.135,0.0884,0.0987,0.802,100,9
+resnet18_fold0,1,0.13702,0.1325,0.1417,0.0925,0.0987,0.766,100,9
+cnn_fold0,1,0.13044,0.1261,0.135,0.0884,0.0987,0.802,100,9
 best,1,0.12714,0.1228,0.1316,0.0866,0.0987,nan,100,9
 """  # one AUC that could not be computed
 QUICK = {**CONFIG, "bootstrap": {"resamples": 100, "confidence": 0.68, "seed": 1},
@@ -112,13 +112,14 @@ def test_landing_models_table_is_the_test_subset(page):
     assert models.count("<tr") == 8  # header, baseline, 3 models x 2 views
     chosen = re.search(r"<tr class=chosen>(.*?)</tr>", models).group(1)
     assert "<td>best</td>" in chosen and "0.1258 [0.1214, 0.1301]" in chosen and "-25.4%" in chosen
-    assert chosen.endswith('<td class="num">0.1302</td>')  # the out-of-fold RMSE of its architecture (8 views)
+    assert chosen.endswith('<td class="num"></td>')  # the choice's RMSE is on the fold-0 rows
     rows = re.findall(r"<tr>(.*?)</tr>", models)
-    best_one_view = next(row for row in rows if row.startswith('<td>best</td><td class="num">1</td>'))
-    assert best_one_view.endswith('<td class="num"></td>')  # the out-of-fold RMSE: on the row of its views
+    cnn = [row for row in rows if row.startswith("<td>cnn_fold0</td>")]
+    assert cnn[0].endswith('<td class="num">0.1302</td>')  # the fold-0 held-out RMSE, on the row of its views (8)
+    assert cnn[1].endswith('<td class="num"></td>')
     for text in ("0.1356 [0.1311, 0.1402]", "0.0858 vs 0.0987", "0.823", "<td>n/a</td>", "0.1372",
                  "differences inside them are ties", "100 galaxies, 9 true mergers",
-                 "resnet18 and cnn: cnn (lower validation RMSE beyond the noise [-0.0121, -0.0032])",
+                 "resnet18 and cnn on fold 0: cnn (lower validation RMSE beyond the noise [-0.0121, -0.0032])",
                  "from 0.1271 to 0.1258 (-1.0%)", "a mild selection"):  # fmt: skip
         assert text in models, text
 
@@ -160,7 +161,7 @@ def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
 
 def test_csv_records_parse_numbers():
     rows = convert.csv_records(TEST_RMSE)
-    assert rows[0] == {"model": "resnet18", "tta_views": 8, "rmse": 0.13555, "rmse_low68": 0.1311,
+    assert rows[0] == {"model": "resnet18_fold0", "tta_views": 8, "rmse": 0.13555, "rmse_low68": 0.1311,
                        "rmse_high68": 0.1402, "merger_rmse": 0.0911, "merger_rmse_mean_baseline": 0.0987,
                        "merger_auc": 0.774, "n_galaxies": 100, "n_true_mergers": 9}  # fmt: skip
     assert convert.number(rows[-1]["merger_auc"]) is None

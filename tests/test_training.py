@@ -303,31 +303,68 @@ def fake_fold_models(labelled_set, tmp_path, noise: dict[str, float]) -> dict[st
     return files
 
 
-def publish(labelled_set, tmp_path, noise: dict[str, float], prefer: str) -> dict[str, Path]:
-    """publish_best.py on fake fold models whose predictions are the truth plus ``noise``; its output paths."""
-    files = fake_fold_models(labelled_set, tmp_path, noise)
-    out = {name: tmp_path / "best" / name for name in ("model.pt", "metrics.json", "oof.parquet", "calib.parquet")}
+def choose(labelled_set, tmp_path, files: dict[str, list[Path]], prefer: str) -> Path:
+    """choose_architecture.py on the fold-0 models among ``files`` (fake_fold_models); its output path."""
+    out = tmp_path / "architecture_choice.json"
     run_script(
-        "publish_best.py", "--models", *map(str, files["models"]),
-        "--metrics", *map(str, files["metrics"]), "--predictions", *map(str, files["predictions"]),
-        "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
-        "--model-pt", str(out["model.pt"]), "--best-metrics", str(out["metrics.json"]),
-        "--oof-predictions", str(out["oof.parquet"]), "--calibration", str(out["calib.parquet"]),
+        "choose_architecture.py", "--predictions", *(str(p) for p in files["predictions"] if p.parent.name == "fold0"),
+        "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]), "--choice", str(out),
         *config_overlay(tmp_path / "prefer.yaml", {"models": {"prefer_on_tie": prefer}}),
     )  # fmt: skip
     return out
 
 
-def test_publish_best_takes_the_clearly_better_architecture_and_the_preference_on_a_tie(labelled_set, tmp_path):
+def publish(labelled_set, tmp_path, noise: dict[str, float], prefer: str) -> dict[str, Path]:
+    """choose_architecture.py, then publish_best.py on the chosen architecture's fake fold models (predictions: the
+    truth plus ``noise``); the output paths."""
+    files = fake_fold_models(labelled_set, tmp_path, noise)
+    out = {name: tmp_path / "best" / name for name in ("model.pt", "metrics.json", "oof.parquet", "calib.parquet")}
+    out["choice"] = choose(labelled_set, tmp_path, files, prefer)
+    chosen = json.loads(out["choice"].read_text())["chosen"]
+    of_chosen = {key: [str(p) for p in paths if p.parent.parent.name == chosen] for key, paths in files.items()}
+    run_script(
+        "publish_best.py", "--choice", str(out["choice"]), "--models", *of_chosen["models"],
+        "--metrics", *of_chosen["metrics"], "--predictions", *of_chosen["predictions"],
+        "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
+        "--model-pt", str(out["model.pt"]), "--best-metrics", str(out["metrics.json"]),
+        "--oof-predictions", str(out["oof.parquet"]), "--calibration", str(out["calib.parquet"]),
+    )  # fmt: skip
+    return out
+
+
+def test_the_architecture_is_chosen_on_fold_0_the_better_one_or_the_preference_on_a_tie(labelled_set, tmp_path):
     clear = json.loads(publish(labelled_set, tmp_path / "clear", {"resnet18": 0.05, "cnn": 0.02}, "resnet18")[
         "metrics.json"].read_text())  # fmt: skip
     assert clear["model"] == "best" and clear["architecture_choice"]["chosen"] == "cnn" and clear["folds"] == 2
     assert clear["architecture_choice"]["interval_95"][0] > 0 and "mild selection" in clear["selection_note"]
-    assert clear["compared"]["cnn"] == pytest.approx(0.02, rel=0.1) and clear["architecture"] == "cnn"
-    assert [f["held_out_rmse"] for f in clear["per_fold"]["resnet18"]] == [0.05, 0.05]
+    held_out = len(fold_ids(pd.read_parquet(labelled_set["split"]), 0, held_out=True))
+    assert clear["architecture_choice"]["fold"] == 0 and clear["architecture_choice"]["n_galaxies"] == held_out
+    assert clear["compared"]["cnn_fold0"] == pytest.approx(0.02, rel=0.1) and clear["architecture"] == "cnn"
+    assert clear["compared"]["resnet18_fold0"] == pytest.approx(0.05, rel=0.1)
+    assert [f["held_out_rmse"] for f in clear["per_fold"]] == [0.02, 0.02]
+    assert clear["out_of_fold_rmse"] == pytest.approx(0.02, rel=0.1)
     tie = json.loads(publish(labelled_set, tmp_path / "tie", {"resnet18": 0.02, "cnn": 0.02}, "cnn")[
         "metrics.json"].read_text())  # fmt: skip
     assert tie["architecture_choice"]["chosen"] == "cnn" and tie["architecture_choice"]["reason"].startswith("tie")
+
+
+def test_the_choice_reads_fold_0_only_and_publishing_refuses_the_other_architecture(labelled_set, tmp_path):
+    files = fake_fold_models(labelled_set, tmp_path, {"resnet18": 0.05, "cnn": 0.02})
+    with pytest.raises(ValueError, match="expected fold 0 of each"):
+        run_script(
+            "choose_architecture.py", "--predictions", *map(str, files["predictions"]),
+            "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
+            "--choice", str(tmp_path / "choice.json"),
+        )  # fmt: skip
+    choice = choose(labelled_set, tmp_path, files, "resnet18")
+    loser = {key: [str(p) for p in paths if p.parent.parent.name == "resnet18"] for key, paths in files.items()}
+    with pytest.raises(ValueError, match="of the chosen cnn"):
+        run_script(
+            "publish_best.py", "--choice", str(choice), "--models", *loser["models"],
+            "--metrics", *loser["metrics"], "--predictions", *loser["predictions"],
+            "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
+            *(f"--{name}={tmp_path / name}" for name in ("model-pt", "best-metrics", "oof-predictions", "calibration")),
+        )  # fmt: skip
 
 
 def test_the_published_ensemble_oof_table_and_calibration_table_keep_every_fold_model_clean(labelled_set, tmp_path):

@@ -92,14 +92,15 @@ def test_models_beat_the_mean_baseline(finished_run):
     assert 0.12 < baseline["validation_rmse"] < 0.22
     choice = json.loads((results / "models" / "best" / "metrics.json").read_text())
     assert choice["out_of_fold_rmse"] < baseline["validation_rmse"] - 0.01 and choice["folds"] == 2
-    for model in ("resnet18", "cnn"):
-        for fold in (0, 1):
-            folder = results / "models" / model / f"fold{fold}"
-            history = pd.read_csv(folder / "history.csv")
-            assert {"images_seen", "train_rmse", "validation_rmse", "lr"} <= set(history.columns)
-            assert history["images_seen"].is_monotonic_increasing
-            roles = pd.read_parquet(folder / "predictions.parquet").groupby(["role", "views"]).size().to_dict()
-            assert roles[("test", 8)] == roles[("test", 1)] == 75 and roles[("out_of_fold", 8)] in (212, 213)
+    chosen, other = choice["architecture"], next(m for m in ("resnet18", "cnn") if m != choice["architecture"])
+    assert not (results / "models" / other / "fold1").exists()  # the architecture not chosen trains fold 0 only
+    for model, fold in ((chosen, 0), (chosen, 1), (other, 0)):
+        folder = results / "models" / model / f"fold{fold}"
+        history = pd.read_csv(folder / "history.csv")
+        assert {"images_seen", "train_rmse", "validation_rmse", "lr"} <= set(history.columns)
+        assert history["images_seen"].is_monotonic_increasing
+        roles = pd.read_parquet(folder / "predictions.parquet").groupby(["role", "views"]).size().to_dict()
+        assert roles[("test", 8)] == roles[("test", 1)] == 75 and roles[("out_of_fold", 8)] in (212, 213)
     oof = pd.read_parquet(results / "models" / "best" / "oof_predictions.parquet")
     assert len(oof) == 425 and oof["GalaxyID"].is_unique and set(oof["fold"]) == {0, 1}
 

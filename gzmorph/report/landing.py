@@ -133,12 +133,13 @@ def headline_cards(baseline: Mapping, best: Mapping, scores: Sequence[Mapping], 
 
 
 def model_row(row: Mapping, base: float | None, validation: Mapping, views: float | None) -> list[str]:
-    """One row of test_rmse.csv for the models table; the out-of-fold RMSE (used to choose) on the row with the
+    """One row of test_rmse.csv for the models table; the fold-0 held-out RMSE (used to choose) on the row with the
     ``views`` it was measured with."""
     rmse, auc = number(row.get("rmse")), number(row.get("merger_auc"))
     change = "" if rmse is None or not base else f"{100 * (rmse / base - 1):+.1f}%"
     merger = f"{rmse_text(row.get('merger_rmse'))} vs {rmse_text(row.get('merger_rmse_mean_baseline'))}"
-    chosen_on = rmse_text(validation.get(row.get("model"))) if number(row.get("tta_views")) == views else ""
+    used = row.get("model") in validation and number(row.get("tta_views")) == views
+    chosen_on = rmse_text(validation[row["model"]]) if used else ""
     return [
         str(row.get("model", "n/a")),
         fmt_number(row.get("tta_views")),
@@ -153,9 +154,7 @@ def model_row(row: Mapping, base: float | None, validation: Mapping, views: floa
 def models_table(baseline: Mapping, best: Mapping, scores: Sequence[Mapping]) -> Table:
     """Test RMSE of the mean baseline and of every model and number of views; the chosen model with TTA bold."""
     base = number(baseline.get("test_rmse"))
-    validation = mapping(best.get("compared"))
-    if best.get("architecture") in validation:  # the best model is a copy of one architecture
-        validation = {**validation, "best": validation[best["architecture"]]}
+    validation = mapping(best.get("compared"))  # by row name: <architecture>_fold0
     merger_base = rmse_text(scores[0].get("merger_rmse_mean_baseline")) if scores else "n/a"
     rows = [
         ["mean-label baseline", "", rmse_text(base), "", merger_base, "", rmse_text(baseline.get("validation_rmse"))]
@@ -165,7 +164,7 @@ def models_table(baseline: Mapping, best: Mapping, scores: Sequence[Mapping]) ->
     with_tta, _ = chosen_scores(scores, best)
     chosen = next((k + 1 for k, row in enumerate(scores) if row is with_tta), None)
     header = ["model", "views", "test RMSE [68% interval]", "vs baseline", "merger RMSE vs its baseline",
-              "merger AUC", "out-of-fold RMSE (used to choose)"]  # fmt: skip
+              "merger AUC", "fold-0 held-out RMSE (used to choose)"]  # fmt: skip
     return table(header, rows, chosen)
 
 
@@ -184,7 +183,8 @@ def models_notes(best: Mapping, scores: Sequence[Mapping], tta: Mapping) -> list
     choice = mapping(best.get("architecture_choice"))
     if choice.get("reason"):
         chosen = choice.get("chosen", "n/a")
-        lines.append(f"Architecture of the best model, chosen between resnet18 and cnn: {chosen} ({choice['reason']}).")
+        reason = choice["reason"]
+        lines.append(f"Architecture of the best model, chosen between resnet18 and cnn on fold 0: {chosen} ({reason}).")
     if model_description(best):
         lines.append(f"Chosen model: {best.get('model', 'n/a')}: {model_description(best)}.")
     if best.get("selection_note"):
