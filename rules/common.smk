@@ -25,6 +25,7 @@ def one(pattern, **wildcards):
 # Fold models (rules/models.smk): fold 0 of both architectures is trained and compared; the other folds only of the
 # chosen one, known once the choose_architecture checkpoint has run.
 def chosen_architecture():
+    """The architecture chosen on fold 0 (results/models/architecture_choice.json)."""
     with open(checkpoints.choose_architecture.get().output.choice) as f:
         return json.load(f)["chosen"]
 
