@@ -10,9 +10,17 @@ import yaml
 from scipy.integrate import quad
 from scipy.special import expit, logit
 
+from gzmorph.mergers.analysis import interval_sources
 from gzmorph.mergers.bayes import posterior_fraction
 from gzmorph.mergers.coverage import diagnostic, draw_target, split_halves, split_pools, summarise
-from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, calibration_curves, estimates, p_merger
+from gzmorph.mergers.crossfit import (
+    CrossFit,
+    bootstrap_weights,
+    calibration_curves,
+    estimates,
+    fold_calibrations,
+    p_merger,
+)
 from gzmorph.mergers.estimators import (
     CENTRES,
     EDGES,
@@ -167,6 +175,27 @@ def test_bootstrap_moves_a_galaxys_rows_together_and_keeps_set_sizes():
     assert list(cf.ids) == [7, 9, 11] and [list(p) for p in cf.pools()] == [[0, 1, 2], [0, 1]]  # 11: fold 0's
     with pytest.raises(ValueError, match="two calibration rows"):
         CrossFit.from_rows([7, 7], [0, 0], [0.1, 0.2], [0.0, 0.0], np.array([[0.1]]))
+
+
+def half_widths(cf: CrossFit, rng: np.random.Generator) -> dict[str, float]:
+    quick = from_dict(MergerSettings, {**CONFIG, "bootstrap": {"resamples": 1000, "confidence": 0.68, "seed": 1}})
+    return {side: (high - low) / 2 for side, (low, high) in interval_sources(cf, quick, rng).items()}
+
+
+def test_the_interval_splits_into_its_calibration_and_its_target_galaxies():
+    rng = np.random.default_rng(6)
+    pred, true = crafted(4000, 0.1, rng)
+    target, _ = crafted(1000, 0.1, rng)
+    half = half_widths(crossfit(pred, true, target), rng)
+    # the target side alone, in closed form: the spread of the calibrated P(merger) over the targets, over sqrt(N),
+    # scaled by PACC's adjustment 1 / (its mean on true mergers - its mean on the others)
+    cal = fold_calibrations(crossfit(pred, true, target), np.ones((1, len(pred))), 0.4, None)[0]
+    p = cal.p[0, prediction_bins(target)]
+    assert half["target"] == pytest.approx(p.std() / np.sqrt(len(target)) / (cal.p_mergers - cal.p_others)[0], rel=0.1)
+    # 16x fewer calibration galaxies: ~4x the calibration side, the same target side
+    fewer = half_widths(crossfit(pred[:250], true[:250], target), rng)
+    assert 3 < fewer["calibration"] / half["calibration"] < 5.5
+    assert fewer["target"] == pytest.approx(half["target"], rel=0.25)
 
 
 def test_p_merger_is_the_mean_over_fold_models_of_their_own_calibrated_probability():

@@ -7,7 +7,7 @@ import numpy as np
 
 from gzmorph.mergers.bayes import posterior_fraction, rebin
 from gzmorph.mergers.coverage import diagnostic
-from gzmorph.mergers.crossfit import CrossFit, estimates
+from gzmorph.mergers.crossfit import SIDES, CrossFit, estimates
 from gzmorph.mergers.estimators import EDGES, bin_counts, chosen_threshold, prediction_bins
 from gzmorph.mergers.literature import compare, compare_literature
 from gzmorph.mergers.rates import adopted_rate
@@ -26,6 +26,17 @@ def _estimate(name: str, point: np.ndarray, samples: np.ndarray, confidence: flo
     combined = samples.mean(axis=-1)
     interval = percentile_interval(combined, confidence)
     return Estimate(name, float(point.mean()), interval, int(np.sum(~np.isfinite(combined))))
+
+
+def interval_sources(cf: CrossFit, s: MergerSettings, rng: np.random.Generator) -> dict[str, list[float]]:
+    """The quoted estimator's interval with only the calibration galaxies, or only the target galaxies, resampled:
+    which side sets the width (the quoted interval resamples both)."""
+    boot, t, name = s.bootstrap, s.true_threshold, s.estimator
+    sources = {}
+    for side in SIDES:
+        point, samples = estimates(cf, (t,), s.classification_threshold, boot.resamples, rng, sides=(side,))[t]
+        sources[side] = list(_estimate(name, point[name], samples[name], boot.confidence).interval)
+    return sources
 
 
 def bayesian_estimate(cf: CrossFit, threshold: float, confidence: float, rng: np.random.Generator) -> Estimate:
@@ -90,6 +101,7 @@ def analyse(
     found = estimates(cf, thresholds, s.classification_threshold, boot.resamples, rng)
     point, samples = found[adopted_t]
     fraction = _estimate(s.estimator, point[s.estimator], samples[s.estimator], conf)
+    sources = interval_sources(cf, s, rng)
     checks = [_estimate(n, point[n], samples[n], conf) for n in BINNED if n != s.estimator]  # never swapped in
     checks.append(bayesian_estimate(cf, adopted_t, conf, rng))
     labelled_truth = np.asarray(labelled_truth, dtype=np.float64)
@@ -120,6 +132,7 @@ def analyse(
         cross_checks=tuple(checks),
         definitions=definitions,
         fold_estimates=tuple(float(v) for v in point[s.estimator].ravel()),
+        interval_sources=sources,
         iid=iid_row(labelled_truth, adopted_t, conf),
         counts={
             "n_target": len(cf.target),

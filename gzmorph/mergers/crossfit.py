@@ -24,6 +24,7 @@ from gzmorph.mergers.estimators import (
 )
 
 CHUNK = 100  # resamples per pass: the target weights of a chunk are CHUNK x (target galaxies) numbers
+SIDES = ("calibration", "target")  # the two sets of galaxies the bootstrap resamples
 
 
 @dataclass(frozen=True)
@@ -116,20 +117,28 @@ def bootstrap_weights(n: int, resamples: int, rng: np.random.Generator, members:
     return np.bincount(flat, minlength=resamples * n).reshape(resamples, n).astype(np.float64)
 
 
-def estimates(cf: CrossFit, thresholds, cut: float | None, resamples: int, rng: np.random.Generator) -> dict:
-    """threshold -> (point, resampled): each estimator's per-fold values, (1, K) and (resamples, K)."""
+def estimates(
+    cf: CrossFit, thresholds, cut: float | None, resamples: int, rng: np.random.Generator, sides=SIDES
+) -> dict:
+    """threshold -> (point, resampled): each estimator's per-fold values, (1, K) and (resamples, K). ``sides``: the
+    galaxies resampled (both by default; one alone gives that side's share of the interval)."""
     means, ones = target_means(cf.target), np.ones((1, len(cf.ids)))
     counts = target_counts(cf.target, np.ones((1, len(cf.target))))
     point = {t: combined(fold_calibrations(cf, ones, t, cut), counts, means) for t in thresholds}
     chunks = {t: [] for t in thresholds}
     for size in _chunks(resamples):
-        calib_w = bootstrap_weights(len(cf.ids), size, rng)
-        counts = target_counts(cf.target, bootstrap_weights(len(cf.target), size, rng))
+        calib_w = _weights(len(cf.ids), size, rng, "calibration" in sides)
+        counts = target_counts(cf.target, _weights(len(cf.target), size, rng, "target" in sides))
         for t in thresholds:
             chunks[t].append(combined(fold_calibrations(cf, calib_w, t, cut), counts, means))
     return {
         t: (point[t], {name: np.concatenate([c[name] for c in chunks[t]]) for name in point[t]}) for t in thresholds
     }
+
+
+def _weights(n: int, resamples: int, rng: np.random.Generator, resampled: bool) -> np.ndarray:
+    """(resamples, n) bootstrap draw counts, or ones: the galaxies as they are."""
+    return bootstrap_weights(n, resamples, rng) if resampled else np.ones((resamples, n))
 
 
 def _chunks(total: int) -> Iterator[int]:

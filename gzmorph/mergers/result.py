@@ -110,6 +110,7 @@ class MergerResult:
     cross_checks: tuple[Estimate, ...]
     definitions: tuple[Definition, ...]
     fold_estimates: tuple[float, ...]  # the quoted estimator per fold model: a consistency check, not an error term
+    interval_sources: dict  # calibration / target -> the quoted interval with only those galaxies resampled
     iid: dict  # the labelled fraction of the same selection with its binomial interval
     counts: dict  # n_target, n_calibration_galaxies, n_calibration_rows, n_folds, n_calibration_true_mergers
     true_threshold: float
@@ -136,6 +137,7 @@ class MergerResult:
                 "cross_checks": tuple(Estimate.from_json(e) for e in d["cross_checks"]),
                 "definitions": tuple(Definition.from_json(e) for e in d["definitions"]),
                 "fold_estimates": tuple(_nan(v) for v in d["fold_estimates"]),
+                "interval_sources": {k: [_nan(v) for v in ends] for k, ends in d["interval_sources"].items()},
                 **{key: tuple(d[key]) for key in ("illustris", "literature", "corrections")},
             }
         )

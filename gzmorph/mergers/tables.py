@@ -107,9 +107,29 @@ def estimates_table(r: MergerResult) -> Table:
     folds = ", ".join(pct(v) for v in r.fold_estimates)
     note = (
         f"{r.resamples} bootstrap resamples of target and calibration galaxies together (by GalaxyID). Fold models' "
-        f"own {NAMES[r.estimator]} values: {folds} (a consistency check, not added to the interval)."
+        f"own {NAMES[r.estimator]} values: {folds} (a consistency check, not added to the interval). "
+        f"{interval_sources_sentence(r)}"
     )
     return Table("Estimates", note, ("estimator", "role", "fraction", "68 % interval", "what it computes"), tuple(rows))
+
+
+def _half_width(interval) -> float:
+    low, high = interval
+    return (high - low) / 2
+
+
+def interval_sources_sentence(r: MergerResult) -> str:
+    """Which galaxies set the quoted interval's width: its half-width with only one side resampled."""
+    both, alone = _half_width(r.fraction.interval), {k: _half_width(v) for k, v in r.interval_sources.items()}
+    if any(math.isnan(v) for v in (both, *alone.values())):
+        return ""
+    larger = max(alone, key=alone.get)
+    more = "labelled (calibration)" if larger == "calibration" else "target"
+    return (
+        f"Where the width comes from: resampling only the calibration galaxies gives a half-width of "
+        f"{pp(alone['calibration'])}, only the target galaxies {pp(alone['target'])} (both: {pp(both)}), so more "
+        f"{more} galaxies would narrow the interval most."
+    )
 
 
 def definitions_table(r: MergerResult) -> Table:
