@@ -101,7 +101,6 @@ def analyse(
     found = estimates(cf, thresholds, s.classification_threshold, boot.resamples, rng)
     point, samples = found[adopted_t]
     fraction = _estimate(s.estimator, point[s.estimator], samples[s.estimator], conf)
-    sources = interval_sources(cf, s, rng)
     checks = [_estimate(n, point[n], samples[n], conf) for n in BINNED if n != s.estimator]  # never swapped in
     checks.append(bayesian_estimate(cf, adopted_t, conf, rng))
     labelled_truth = np.asarray(labelled_truth, dtype=np.float64)
@@ -126,6 +125,7 @@ def analyse(
         expected = illustris_expectation(reference.theory, mu)
         illustris.append({**expected, "verdict": compare(rate["interval_68"], expected["band"])})
     n_mergers = int(np.sum(cf.galaxy_truth() >= adopted_t))
+    sources = interval_sources(cf, s, rng)  # last: the other numbers' random draws stay as they were
     return MergerResult(
         estimator=s.estimator,
         fraction=fraction,
