@@ -89,12 +89,12 @@ def test_downsizing_shows_three_sizes_per_galaxy():
 def test_validation_curves_one_line_per_fold_model_one_legend_entry_per_architecture_plus_baseline():
     history = pd.DataFrame({"images_seen": [100, 200, 300], "validation_rmse": [0.2, 0.15, 0.12]})
     fig = evaluate_figures.validation_curves_figure(
-        {"resnet18": [history, history + 0.02], "cnn": [history + 0.01, history + 0.03]}, 0.166
-    )
+        {"resnet18": [history, history + 0.02], "cnn": [history + 0.03]}, 0.166
+    )  # the chosen architecture's fold models, and fold 0 of the other
     (ax,) = fig.axes
-    assert len(ax.lines) == 5
+    assert len(ax.lines) == 4
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert texts == ["resnet18, 2 folds (last: mean 0.1300)", "cnn, 2 folds (last: mean 0.1400)",
+    assert texts == ["resnet18, 2 fold models (last: mean 0.1300)", "cnn, 1 fold model (last: mean 0.1500)",
                      "mean-label baseline (0.1660)"]  # fmt: skip
     assert ax.get_xlabel() == "training images seen" and "RMSE" in ax.get_ylabel()
 

@@ -36,3 +36,8 @@ def image_grid(images: np.ndarray, titles: Sequence[str], suptitle: str, ncols: 
         show_image(ax, image, title)
     fig.suptitle(suptitle)
     return fig
+
+
+def fold_models(n: int) -> str:
+    """'1 fold model', '3 fold models': for titles and legends."""
+    return f"{n} fold model" if n == 1 else f"{n} fold models"

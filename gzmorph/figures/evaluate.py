@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from gzmorph.figures.common import LABEL_GRID_COLUMNS, panels, show_image
+from gzmorph.figures.common import LABEL_GRID_COLUMNS, fold_models, panels, show_image
 from gzmorph.labels import LABEL_COLUMNS, display_name
 
 
@@ -18,7 +18,7 @@ def validation_curves_figure(histories: Mapping[str, Sequence[pd.DataFrame]], ba
     for colour, (name, folds) in enumerate(histories.items()):
         last = np.mean([history["validation_rmse"].iloc[-1] for history in folds])
         for fold, history in enumerate(folds):
-            label = f"{name}, {len(folds)} folds (last: mean {last:.4f})" if fold == 0 else None
+            label = f"{name}, {fold_models(len(folds))} (last: mean {last:.4f})" if fold == 0 else None
             ax.plot(history["images_seen"], history["validation_rmse"], marker="o", ms=3, color=f"C{colour}",
                     label=label)  # fmt: skip
     ax.axhline(baseline_rmse, color="gray", ls="--", label=f"mean-label baseline ({baseline_rmse:.4f})")

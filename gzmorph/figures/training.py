@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from gzmorph.figures.common import fold_models
+
 
 def training_curve_figure(
     histories: Mapping[int, pd.DataFrame], model: str, baseline_rmse: float | None = None, ema_decay: float = 0.0
@@ -33,7 +35,7 @@ def training_curve_figure(
     rate.set_ylabel("learning rate", color="tab:red")
     ax.set_xlabel("training images seen")
     ax.set_ylabel("RMSE over 37 vote fractions")
-    ax.set_title(f"{model}: training and held-out RMSE of its {len(histories)} fold models")
+    ax.set_title(f"{model}: training and held-out RMSE of its {fold_models(len(histories))}")
     ax.grid(alpha=0.3)
     (curves, names), (lr_line, lr_name) = ax.get_legend_handles_labels(), rate.get_legend_handles_labels()
     ax.legend(curves + lr_line, names + lr_name, fontsize=7)
