@@ -85,7 +85,7 @@ def spread_error_figure(bins: pd.DataFrame, spread_name: str, n_galaxies: int) -
     ax.plot([low, high], [low, high], color="grey", ls=":", label="error = spread")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(f"predicted spread: {spread_name} (vote fraction)")
+    ax.set_xlabel(f"predicted spread (vote fraction):\n{spread_name}")
     ax.set_ylabel("RMS error against the volunteer vote fraction")
     per_bin = int(bins["n_predictions"].median())
     ax.set_title(
