@@ -21,6 +21,7 @@ binomial standard errors below the confidence. The median, not the mean, because
 """
 
 import numpy as np
+from tqdm import tqdm
 
 from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, fold_calibration, target_counts, target_means
 from gzmorph.mergers.estimators import ALL_ESTIMATORS, apply
@@ -86,7 +87,7 @@ def _runs(cf: CrossFit, threshold, cut, fractions, size, s: Coverage, confidence
     """(repeats, factors, estimators, 3): estimate, interval low, interval high (means over the fold models)."""
     runs = np.full((s.repeats, len(fractions), len(ALL_ESTIMATORS), 3), np.nan)
     is_merger, table = cf.galaxy_truth() >= threshold, _predictions(cf)
-    for r in range(s.repeats):
+    for r in tqdm(range(s.repeats), desc="known-answer diagnostic", unit="repeat", mininterval=2.0):
         halves = split_pools(cf, is_merger, rng)
         in_calibration = np.zeros((cf.n_folds, len(cf.ids)))
         for k, (calibration, _, _) in enumerate(halves):
