@@ -160,6 +160,11 @@ def test_report_has_every_table_once_and_says_lotz_is_missing(result):
     assert "Like with like" in text and "labelled fraction" in text and "Kitzbichler & White 2008" in text
     low, high = result.fraction.interval
     assert f"{100 * result.fraction.fraction:.2f} % (68 % interval {100 * low:.2f} % – {100 * high:.2f} %)" in text
+    calibration_low, calibration_high = result.interval_sources["calibration"]
+    assert (
+        f"only the calibration galaxies gives a half-width of {50 * (calibration_high - calibration_low):.2f} pp"
+        in text
+    )
 
 
 def test_a_filled_in_lotz_rate_is_compared_in_gyr(data):
