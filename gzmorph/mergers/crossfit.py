@@ -137,8 +137,9 @@ def estimates(
 
 
 def _weights(n: int, resamples: int, rng: np.random.Generator, resampled: bool) -> np.ndarray:
-    """(resamples, n) bootstrap draw counts, or ones: the galaxies as they are."""
-    return bootstrap_weights(n, resamples, rng) if resampled else np.ones((resamples, n))
+    """(resamples, n) bootstrap draw counts, or (1, n) ones: the galaxies as they are, computed once and broadcast
+    against the resampled side."""
+    return bootstrap_weights(n, resamples, rng) if resampled else np.ones((1, n))
 
 
 def _chunks(total: int) -> Iterator[int]:
