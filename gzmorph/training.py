@@ -128,10 +128,15 @@ def evaluated_epoch(epoch: int, epochs: int, every: int) -> bool:
     return (epoch + 1) % every == 0 or epoch + 1 == epochs
 
 
+def batches_per_epoch(n_images: int, batch_size: int) -> int:
+    """Optimizer steps in one epoch of ``n_images``: the last partial batch is dropped (batch norm needs more than
+    one image)."""
+    return max(n_images // min(batch_size, n_images), 1)
+
+
 def epochs_for(steps: int, n_images: int, batch_size: int) -> int:
-    """Whole epochs holding at least ``steps`` optimizer steps of ``n_images // batch_size`` batches each."""
-    batches = max(n_images // min(batch_size, n_images), 1)
-    return max(math.ceil(steps / batches), 1)
+    """Whole epochs holding at least ``steps`` optimizer steps of ``batches_per_epoch`` each."""
+    return max(math.ceil(steps / batches_per_epoch(n_images, batch_size)), 1)
 
 
 def start(
@@ -152,8 +157,8 @@ def start(
         "geometry": geometry_dict,
         "data": data.fingerprint,
     }
-    batches = len(data.train_images) // min(settings.batch_size, len(data.train_images))
-    scheduler = make_scheduler(optimizer, settings, epochs * batches)
+    total_steps = epochs * batches_per_epoch(len(data.train_images), settings.batch_size)
+    scheduler = make_scheduler(optimizer, settings, total_steps)
     return Run(model, optimizer, scheduler, fingerprint, make_ema(model, settings))
 
 
@@ -214,7 +219,7 @@ def train_one_epoch(
     epoch (:func:`evaluated_epoch`), evaluate after the batches where an evaluation step falls."""
     n = len(images.train)
     batch_size = min(settings.batch_size, n)
-    n_batches = n // batch_size  # the last partial batch is dropped: batch norm needs more than one image
+    n_batches = batches_per_epoch(n, batch_size)
     steps = settings.evaluations_per_epoch
     evaluate_after = {round(n_batches * (k + 1) / steps) for k in range(steps)}
     if not evaluated_epoch(epoch, epochs, settings.evaluate_every):

@@ -30,7 +30,7 @@ from gzmorph.models import count_parameters
 from gzmorph.settings import ARCHITECTURES
 from gzmorph.shards import ShardSet
 from gzmorph.split import TEST, fold_ids, n_folds, subset_ids
-from gzmorph.training import FitResult, TrainingData, epochs_for, fit
+from gzmorph.training import FitResult, TrainingData, batches_per_epoch, epochs_for, fit
 
 log = logging.getLogger("train")
 
@@ -106,6 +106,7 @@ def model_spec(args, size: int) -> dict:
 
 def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_train: int, device: str) -> dict:
     images_seen = int(result.history["images_seen"].iloc[-1])
+    epochs = epochs_for(settings.steps, n_train, settings.batch_size)
     return {
         "model": model,
         "fold": fold,
@@ -113,8 +114,9 @@ def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_tr
         "head": spec.get("head", "sigmoid"),
         "model_spec": spec,
         "held_out_rmse": result.validation_rmse,
-        "steps": settings.steps,
-        "epochs": epochs_for(settings.steps, n_train, settings.batch_size),
+        "steps": epochs * batches_per_epoch(n_train, settings.batch_size),  # run: whole epochs
+        "steps_configured": settings.steps,
+        "epochs": epochs,
         "n_train": n_train,
         "images_seen": images_seen,
         "train_seconds": result.train_seconds,

@@ -234,12 +234,13 @@ def train_fold(labelled_set, folder: Path, fold: int, steps: int) -> dict[str, P
 def test_a_fold_model_trains_on_the_other_folds_and_predicts_its_own_and_the_test_subset(labelled_set, tmp_path):
     split = pd.read_parquet(labelled_set["split"])
     n_train = len(fold_ids(split, 1, held_out=False))
-    out = train_fold(labelled_set, tmp_path, fold=1, steps=n_train // 32)  # one epoch
+    out = train_fold(labelled_set, tmp_path, fold=1, steps=1)  # rounded up to one epoch
     history = pd.read_csv(out["history.csv"])
     assert list(history.columns) == ["images_seen", "epoch", "train_rmse", "validation_rmse", "lr", "wall_seconds"]
     metrics = json.loads(out["metrics.json"].read_text())
     assert metrics["model"] == "cnn" and metrics["fold"] == 1 and metrics["model_spec"]["fc"] == [32]
     assert metrics["epochs"] == 1 and metrics["n_train"] == n_train
+    assert metrics["steps"] == n_train // 32 and metrics["steps_configured"] == 1  # the steps run, whole epochs
     assert metrics["held_out_rmse"] == pytest.approx(history["validation_rmse"].iloc[-1])
     predictions = pd.read_parquet(out["predictions.parquet"])
     assert list(predictions.columns) == [ID_COLUMN, "role", "views", *LABEL_COLUMNS]
