@@ -15,6 +15,7 @@ the model after every epoch; a rerun with the same settings resumes from it.
 
 import json
 import logging
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +126,7 @@ def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_tr
         "device": device,
         "scheduler": settings.scheduler,
         "rotate": settings.rotate,
+        "augment": asdict(settings.augment),
         "ema_decay": settings.ema_decay,
     }
 

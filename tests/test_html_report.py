@@ -155,6 +155,10 @@ def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
         "scheduler cosine, rotation augmentation, moving average of the weights (decay 0.99)"
     )
     assert "moving average" not in landing.model_description({**recipe, "ema_decay": 0.0})
+    augmented = landing.model_description({**recipe, "augment": {"shift_px": 2.0, "zoom": 0.3}})
+    assert augmented.endswith("cosine, rotation augmentation with shifts up to 2 px and zoom within [1/1.3, 1.3]")
+    unaugmented = landing.model_description({**recipe, "augment": {"shift_px": 0, "zoom": 0}})
+    assert unaugmented.endswith("rotation augmentation")
     described = landing.model_description({**recipe, "model_spec": {"width": 32}})
     assert described.startswith("resnet18 architecture (width 32), ensemble of 3 fold models,")
 

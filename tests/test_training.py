@@ -241,6 +241,7 @@ def test_a_fold_model_trains_on_the_other_folds_and_predicts_its_own_and_the_tes
     assert metrics["model"] == "cnn" and metrics["fold"] == 1 and metrics["model_spec"]["fc"] == [32]
     assert metrics["epochs"] == 1 and metrics["n_train"] == n_train
     assert metrics["steps"] == n_train // 32 and metrics["steps_configured"] == 1  # the steps run, whole epochs
+    assert metrics["augment"] == yaml.safe_load(CONFIG.read_text())["training"]["augment"]
     assert metrics["held_out_rmse"] == pytest.approx(history["validation_rmse"].iloc[-1])
     predictions = pd.read_parquet(out["predictions.parquet"])
     assert list(predictions.columns) == [ID_COLUMN, "role", "views", *LABEL_COLUMNS]

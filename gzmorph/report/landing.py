@@ -60,7 +60,7 @@ def model_description(best: Mapping) -> str:
     if best.get("scheduler"):
         parts.append(f"scheduler {best['scheduler']}")
     if "rotate" in best:
-        parts.append("rotation augmentation" if best["rotate"] else "no augmentation")
+        parts.append(augmentation_text(best["rotate"], mapping(best.get("augment"))))
     if number(best.get("ema_decay")):
         parts.append(f"moving average of the weights (decay {best['ema_decay']})")
     if isinstance(best.get("n_parameters"), int):
@@ -68,6 +68,18 @@ def model_description(best: Mapping) -> str:
     if number(best.get("train_seconds")) is not None:
         parts.append(f"trained in {number(best['train_seconds']):.0f} s on {best.get('device', 'an unnamed device')}")
     return ", ".join(parts)
+
+
+def augmentation_text(rotate: bool, augment: Mapping) -> str:
+    """The training augmentation in words: rotation and mirror flip, with the shift and zoom where set."""
+    if not rotate:
+        return "no augmentation"
+    extras = []
+    if number(augment.get("shift_px")):
+        extras.append(f"shifts up to {fmt_number(augment['shift_px'])} px")
+    if number(augment.get("zoom")):
+        extras.append(f"zoom within [1/{1 + augment['zoom']:g}, {1 + augment['zoom']:g}]")
+    return "rotation augmentation" + (f" with {' and '.join(extras)}" if extras else "")
 
 
 def score_records(scores: object) -> list[Mapping]:
