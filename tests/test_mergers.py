@@ -246,6 +246,19 @@ def test_the_diagnostic_flags_a_biased_estimator_that_the_old_rule_passed():
     assert found["truth_above"] > found["truth_below"]  # intervals lie low: the truth falls above them more often
 
 
+def test_a_bias_at_the_tolerance_within_its_noise_is_a_tie_and_one_well_beyond_it_fails():
+    """400 repeats measure a median bias to ~0.063 sigma: 0.26 sigma against a 0.25 limit is a tie; 0.6 is not."""
+    rng, truth, sigma = np.random.default_rng(3), 0.01, 0.007
+    noise = rng.standard_normal(400)
+    noise = (noise - np.median(noise)) / np.std(noise, ddof=1)  # median exactly 0, spread exactly 1
+    for shift, passes in ((0.26, True), (0.6, False)):
+        estimate = truth + sigma * (shift + noise)
+        found = summarise(np.column_stack([estimate, estimate - sigma, estimate + sigma]), truth, 0.68)
+        assert found["bias_in_sigma"] == pytest.approx(shift, rel=1e-6)
+        assert found["median_bias_error"] == pytest.approx(np.sqrt(np.pi / 2) * sigma / 20)
+        assert found["passes"] is passes
+
+
 def test_a_clipped_unbiased_estimator_passes_on_its_median_not_its_mean():
     rng, truth, sigma = np.random.default_rng(8), 0.003, 0.03
     estimate = np.clip(truth + sigma * rng.standard_normal(4000), 0, 1)

@@ -171,8 +171,9 @@ def diagnostic_table(r: MergerResult) -> Table:
         f"its target half, which supplies target sets of {d['target_size']} galaxies drawn with replacement at each "
         f"known fraction, and the fold models' estimates are averaged. Bias: median "
         f"estimate - truth, in pp and in the estimator's own sigma at that size; passes within "
-        f"{d['bias_tolerance_sigma']:g} sigma and with coverage no more than 3 binomial errors below "
-        f"{r.confidence:.0%}. Truth below / above: share of intervals above / below it (0.16 each is right)."
+        f"{d['bias_tolerance_sigma']:g} sigma and with coverage not below {r.confidence:.0%}, each up to "
+        f"{d['noise_allowance']:g} standard errors over the repeats (closer to the limit than that is a tie). Truth "
+        "below / above: share of intervals above / below it (0.16 each is right)."
     )
     header = ("estimator", *(f"{f['factor']:g}x: truth {pct(f['true_fraction'])}" for f in d["factors"]))
     rows = []
