@@ -293,7 +293,8 @@ def fake_fold_models(labelled_set, tmp_path, noise: dict[str, float]) -> dict[st
                     frames.append(frame.assign(role=role, views=views))
             pd.concat(frames)[[ID_COLUMN, "role", "views", *LABEL_COLUMNS]].to_parquet(folder / "predictions.parquet")
             recipe = {"architecture": model, "head": "tree", "model_spec": SMALL_CNN, "steps": 2, "epochs": 1,
-                      "scheduler": "none", "rotate": False, "ema_decay": 0.0, "device": "cpu"}  # fmt: skip
+                      "scheduler": "none", "rotate": False, "augment": {"shift_px": 0.0, "zoom": 0.0},
+                      "ema_decay": 0.0, "device": "cpu"}  # fmt: skip
             metrics = {**recipe, "fold": fold, "held_out_rmse": scale, "train_seconds": 1.0, "n_parameters": 10}
             (folder / "metrics.json").write_text(json.dumps(metrics))
             for key, name in (
