@@ -94,8 +94,18 @@ def best_metrics(choice: dict, score: float, per_fold: list[dict], n_galaxies: i
     each fold model's held-out RMSE and training time, and the choice: why, and both architectures' fold-0 held-out
     RMSE (``compared``, by the test table's row names <architecture>_fold0)."""
     recipe = per_fold[0]
-    keys = ("architecture", "head", "model_spec", "steps", "epochs", "scheduler", "rotate", "augment", "ema_decay")
-    keys += ("device",)
+    keys = (
+        "architecture",
+        "head",
+        "model_spec",
+        "steps",
+        "epochs",
+        "scheduler",
+        "rotate",
+        "augment",
+        "ema_decay",
+        "device",
+    )
     return {
         "model": "best",
         **{k: recipe[k] for k in keys},
