@@ -118,7 +118,8 @@ def test_a_model_that_does_not_separate_mergers_gets_a_plain_sentence_not_a_numb
 
 
 def test_a_failed_diagnostic_is_said_at_the_top_in_plain_words(result):
-    warning = diagnostic_warning(False, "pacc")
+    warning = diagnostic_warning(False, "pacc", ["median bias +0.60 sigma at 0.25x", "coverage 0.55 at 4x"])
+    assert "FAILED for pacc (median bias +0.60 sigma at 0.25x; coverage 0.55 at 4x): on labelled" in warning
     failed = dataclasses.replace(result, diagnostic={**result.diagnostic, "warning": warning}, diagnostic_passes=False)
     text = render_markdown(failed)
     assert text.splitlines()[2] == f"**WARNING: {warning}**" and "FAILED for pacc" in warning

@@ -1,12 +1,13 @@
 """The one entry point of the merger analysis: calibration rows and target predictions in, a MergerResult out."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict
 
 import numpy as np
 
 from gzmorph.mergers.bayes import posterior_fraction, rebin
-from gzmorph.mergers.coverage import diagnostic
+from gzmorph.mergers.coverage import diagnostic, failures
 from gzmorph.mergers.crossfit import SIDES, CrossFit, estimates
 from gzmorph.mergers.estimators import EDGES, bin_counts, chosen_threshold, prediction_bins
 from gzmorph.mergers.literature import compare, compare_literature
@@ -72,14 +73,17 @@ def iid_row(labelled_truth: np.ndarray, threshold: float, confidence: float) -> 
     }
 
 
-def diagnostic_warning(result_passes: bool | None, estimator: str) -> str | None:
+def diagnostic_warning(result_passes: bool | None, estimator: str, failed: Sequence[str] = ()) -> str | None:
+    """The report's warning when the diagnostic did not run or failed for the quoted estimator (``failed``: what
+    failed, from :func:`gzmorph.mergers.coverage.failures`)."""
     if result_passes is None:
         return "The known-answer diagnostic could not run: nothing shows whether the interval holds the truth."
     if not result_passes:
+        what = f" ({'; '.join(failed)})" if failed else ""
         return (
-            f"The known-answer diagnostic FAILED for {estimator}: on labelled targets with a known merger fraction "
-            "its estimate is biased or its interval misses the truth more often than it says. The number below is "
-            "still the one named before the analysis, but read its interval as too narrow."
+            f"The known-answer diagnostic FAILED for {estimator}{what}: on labelled targets with a known merger "
+            "fraction its estimate is biased or its interval misses the truth more often than it says. The number "
+            "below is still the one named before the analysis, but read it, and its interval, with that in mind."
         )
     return None
 
@@ -115,7 +119,7 @@ def analyse(
     size = s.coverage.target_size or len(cf.target)
     test = diagnostic(cf, adopted_t, s.classification_threshold, s.coverage, conf, size)
     passes = None if "skipped" in test else bool(test["passes"][s.estimator])
-    warning = diagnostic_warning(passes, s.estimator)
+    warning = diagnostic_warning(passes, s.estimator, failures(test, s.estimator))
     if warning:
         log.warning("merger fraction: %s", warning)
     ours = observability(reference, s.rate_timescale)

@@ -126,6 +126,8 @@ def summarise(runs: np.ndarray, truth: float, confidence: float) -> dict:
     coverage = float(np.mean((low <= truth) & (truth <= high)))
     coverage_error = float(np.sqrt(confidence * (1 - confidence) / n))
     median_bias_error = float(np.sqrt(np.pi / 2) * sigma / np.sqrt(n))  # a median's standard error, normal errors
+    bias_passes = bool(abs(median_bias) <= BIAS_TOLERANCE * sigma + NOISE_ALLOWANCE * median_bias_error)
+    coverage_passes = bool(coverage >= confidence - NOISE_ALLOWANCE * coverage_error)
     return {
         "valid_repeats": n,
         "median_estimate": float(np.median(estimate)),
@@ -140,10 +142,9 @@ def summarise(runs: np.ndarray, truth: float, confidence: float) -> dict:
         "truth_above": float(np.mean(truth > high)),
         "coverage_error": coverage_error,
         "median_interval": [float(np.median(low)), float(np.median(high))],
-        "passes": bool(
-            abs(median_bias) <= BIAS_TOLERANCE * sigma + NOISE_ALLOWANCE * median_bias_error
-            and coverage >= confidence - NOISE_ALLOWANCE * coverage_error
-        ),
+        "bias_passes": bias_passes,
+        "coverage_passes": coverage_passes,
+        "passes": bias_passes and coverage_passes,
     }
 
 
@@ -177,3 +178,19 @@ def diagnostic(
     ]
     passes = {name: all(f["estimators"][name]["passes"] for f in factors) for name in ALL_ESTIMATORS}
     return {**base, "pool_fraction": pool_fraction, "factors": factors, "passes": passes}
+
+
+def failures(test: dict, name: str) -> list[str]:
+    """What failed for estimator ``name`` in a diagnostic result, factor by factor, in words."""
+    found = []
+    for factor in test.get("factors", ()):
+        s = factor["estimators"][name]
+        where = f"at {factor['factor']:g}x"
+        if s.get("valid_repeats", 0) < 2:
+            found.append(f"no valid repeat {where}")
+            continue
+        if not s["bias_passes"]:
+            found.append(f"median bias {s['bias_in_sigma']:+.2f} sigma {where}")
+        if not s["coverage_passes"]:
+            found.append(f"coverage {s['coverage']:.2f} {where}")
+    return found
