@@ -48,11 +48,17 @@ def check_tta(tta: int) -> int:
     return int(tta)
 
 
-def autocast(device: torch.device):
-    """bf16 autocast on CUDA; a no-op on the CPU, where float32 is both faster and exact."""
+def autocast(device: torch.device, cpu_bfloat16: bool = False):
+    """bf16 autocast on CUDA; on the CPU only with ``cpu_bfloat16`` (faster only where the CPU has bfloat16
+    instructions: training opts in with ``training.cpu_bfloat16``, prediction stays float32 and exact)."""
     if device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", enabled=False)
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bfloat16)
+
+
+def training_precision(device: torch.device | str, cpu_bfloat16: bool) -> str:
+    """The dtype of the training passes under :func:`autocast`: bfloat16 on CUDA, on the CPU only if asked."""
+    return "bfloat16" if torch.device(device).type == "cuda" or cpu_bfloat16 else "float32"
 
 
 @torch.no_grad()

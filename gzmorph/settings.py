@@ -150,6 +150,7 @@ class TrainSettings:
     scheduler: str  # "none" | "plateau" | "cosine"
     rotate: bool  # random rotation, mirror flip (and augment's shift and zoom) of every training image
     ema_decay: float  # evaluate and keep an exponential moving average of the weights with this decay; 0: off
+    cpu_bfloat16: bool  # on the CPU, training passes in bfloat16 autocast on a channels_last model (as on CUDA)
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,7 @@ def start(
     model = build_model(spec)
     start_at_mean(model, np.mean(data.train_labels, axis=0))
     model = model.to(device)
-    if device.type == "cuda":
+    if device.type == "cuda" or settings.cpu_bfloat16:
         model = model.to(memory_format=torch.channels_last)
     optimizer = make_optimizer(model, settings)
     geometry_dict = {"crop_px": geometry.crop_px, "size": geometry.size}
@@ -242,7 +242,8 @@ def train_one_epoch(
             settings.augment.shift_px,
             settings.augment.zoom,
         )
-        loss = train_step(run.model, run.optimizer, x, images.train_labels[torch.from_numpy(rows).to(device)], device)
+        y = images.train_labels[torch.from_numpy(rows).to(device)]
+        loss = train_step(run.model, run.optimizer, x, y, device, settings.cpu_bfloat16)
         if run.ema is not None:
             run.ema.update_parameters(run.model)
         squared, counted, run.images_seen = squared + loss * len(rows), counted + len(rows), run.images_seen + len(rows)
@@ -256,10 +257,15 @@ def train_one_epoch(
 
 
 def train_step(
-    model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, device: torch.device
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    device: torch.device,
+    cpu_bfloat16: bool = False,
 ) -> torch.Tensor:
     """One optimizer step on the MSE loss of a batch already on the device; returns the loss (a device scalar)."""
-    with autocast(device):
+    with autocast(device, cpu_bfloat16):
         predicted = model(x)
     loss = nn.functional.mse_loss(predicted.float(), y)
     optimizer.zero_grad(set_to_none=True)

@@ -104,6 +104,7 @@ def best_metrics(choice: dict, score: float, per_fold: list[dict], n_galaxies: i
         "rotate",
         "augment",
         "ema_decay",
+        "precision",
         "device",
     )
     return {

@@ -25,7 +25,7 @@ from gzmorph import checkpoint, cli
 from gzmorph.catalogue import catalogue_frame
 from gzmorph.cross_fitting import OUT_OF_FOLD
 from gzmorph.device import pick_device
-from gzmorph.inference import predict
+from gzmorph.inference import predict, training_precision
 from gzmorph.io import write_json, write_table
 from gzmorph.models import count_parameters
 from gzmorph.settings import ARCHITECTURES
@@ -128,6 +128,7 @@ def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_tr
         "rotate": settings.rotate,
         "augment": asdict(settings.augment),
         "ema_decay": settings.ema_decay,
+        "precision": training_precision(device, settings.cpu_bfloat16),
     }
 
 

@@ -14,6 +14,7 @@ from gzmorph.augment import to_device_batch
 from gzmorph.cross_fitting import CALIBRATION_COLUMNS, OUT_OF_FOLD, training_overlap
 from gzmorph.cross_validation import best_setting, cross_validate, kfold_indices
 from gzmorph.geometry import Geometry
+from gzmorph.inference import autocast, training_precision
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN, question_residuals
 from gzmorph.models import build_model, load_model
 from gzmorph.settings import SLICES, Augment, Plateau, TrainSettings
@@ -51,6 +52,7 @@ def settings(**changes) -> TrainSettings:
         "bn_recalibration_images": 256,
         "seed": 3,
         "ema_decay": 0.0,
+        "cpu_bfloat16": False,
     }
     return TrainSettings(**{**values, **changes})
 
@@ -87,16 +89,27 @@ def test_the_run_length_in_steps_is_rounded_up_to_whole_epochs():
     assert epochs_for(steps=5, n_images=10, batch_size=64) == 5  # one (partial) batch an epoch
 
 
-def test_a_short_training_run_on_real_galaxies_beats_the_mean_baseline(arrays):
+@pytest.mark.parametrize("cpu_bfloat16", [False, True])
+def test_a_short_training_run_on_real_galaxies_beats_the_mean_baseline(arrays, cpu_bfloat16):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     baseline = np.sqrt(np.mean((valid_y - train_y.mean(axis=0)) ** 2))
-    run = settings(steps=epochs_of(len(train_x), 8))
+    run = settings(steps=epochs_of(len(train_x), 8), cpu_bfloat16=cpu_bfloat16)
     result = fit(SMALL_CNN, run, TrainingData(train_x, train_y, valid_x, valid_y), GEOMETRY, DEVICE)
+    assert all(p.dtype == torch.float32 for p in result.model.parameters())  # autocast keeps float32 weights
     history = result.history
     assert list(history["images_seen"]) == [len(train_x) // 32 * 32 * (k + 1) for k in range(8)]
     assert result.validation_rmse == history["validation_rmse"].iloc[-1]  # the last weights are kept
     assert result.validation_rmse < 0.95 * baseline, (result.validation_rmse, baseline)
     assert history["train_rmse"].iloc[-1] < history["train_rmse"].iloc[0]
+
+
+def test_cpu_bfloat16_switches_the_training_passes_to_bfloat16_and_leaves_float32_alone():
+    layer, x = torch.nn.Linear(4, 2), torch.ones(3, 4)
+    for cpu_bfloat16, dtype in ((False, torch.float32), (True, torch.bfloat16)):
+        with autocast(torch.device("cpu"), cpu_bfloat16):
+            assert layer(x).dtype == dtype
+        assert training_precision("cpu", cpu_bfloat16) == str(dtype).removeprefix("torch.")
+    assert training_precision("cuda:0", False) == "bfloat16"
 
 
 @pytest.mark.parametrize("ema_decay", [0.0, 0.9])
@@ -294,7 +307,7 @@ def fake_fold_models(labelled_set, tmp_path, noise: dict[str, float]) -> dict[st
             pd.concat(frames)[[ID_COLUMN, "role", "views", *LABEL_COLUMNS]].to_parquet(folder / "predictions.parquet")
             recipe = {"architecture": model, "head": "tree", "model_spec": SMALL_CNN, "steps": 2, "epochs": 1,
                       "scheduler": "none", "rotate": False, "augment": {"shift_px": 0.0, "zoom": 0.0},
-                      "ema_decay": 0.0, "device": "cpu"}  # fmt: skip
+                      "ema_decay": 0.0, "precision": "float32", "device": "cpu"}  # fmt: skip
             metrics = {**recipe, "fold": fold, "held_out_rmse": scale, "train_seconds": 1.0, "n_parameters": 10}
             (folder / "metrics.json").write_text(json.dumps(metrics))
             for key, name in (
