@@ -30,7 +30,7 @@ from gzmorph import checkpoint
 from gzmorph.augment import to_device_batch
 from gzmorph.checkpoint import Checkpoint
 from gzmorph.geometry import Geometry
-from gzmorph.inference import autocast, predict
+from gzmorph.inference import autocast, predict, training_precision
 from gzmorph.metrics import rmse
 from gzmorph.models import build_model, start_at_mean
 from gzmorph.settings import TrainSettings
@@ -146,9 +146,7 @@ def start(
     torch.manual_seed(settings.seed)
     model = build_model(spec)
     start_at_mean(model, np.mean(data.train_labels, axis=0))
-    model = model.to(device)
-    if device.type == "cuda" or settings.cpu_bfloat16:
-        model = model.to(memory_format=torch.channels_last)
+    model = to_training_device(model, device, settings.cpu_bfloat16)
     optimizer = make_optimizer(model, settings)
     geometry_dict = {"crop_px": geometry.crop_px, "size": geometry.size}
     fingerprint = {
@@ -160,6 +158,14 @@ def start(
     total_steps = epochs * batches_per_epoch(len(data.train_images), settings.batch_size)
     scheduler = make_scheduler(optimizer, settings, total_steps)
     return Run(model, optimizer, scheduler, fingerprint, make_ema(model, settings))
+
+
+def to_training_device(model: nn.Module, device: torch.device, cpu_bfloat16: bool) -> nn.Module:
+    """The model on ``device``, channels_last where its passes run in bfloat16 (the faster layout there)."""
+    model = model.to(device)
+    if training_precision(device, cpu_bfloat16) == "bfloat16":
+        model = model.to(memory_format=torch.channels_last)
+    return model
 
 
 def restore(run: Run, path: str | os.PathLike, settings: TrainSettings) -> None:
