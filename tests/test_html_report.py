@@ -161,6 +161,8 @@ def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
     assert unaugmented.endswith("rotation augmentation")
     described = landing.model_description({**recipe, "model_spec": {"width": 32}})
     assert described.startswith("resnet18 architecture (width 32), ensemble of 3 fold models,")
+    timed = landing.model_description({**recipe, "train_seconds": 1800.2, "device": "cpu", "precision": "bfloat16"})
+    assert timed.endswith("rotation augmentation, trained in 1800 s on cpu in bfloat16")
 
 
 def test_csv_records_parse_numbers():

@@ -66,7 +66,9 @@ def model_description(best: Mapping) -> str:
     if isinstance(best.get("n_parameters"), int):
         parts.append(f"{best['n_parameters']:,} parameters")
     if number(best.get("train_seconds")) is not None:
-        parts.append(f"trained in {number(best['train_seconds']):.0f} s on {best.get('device', 'an unnamed device')}")
+        where = best.get("device", "an unnamed device")
+        precision = f" in {best['precision']}" if best.get("precision") else ""
+        parts.append(f"trained in {number(best['train_seconds']):.0f} s on {where}{precision}")
     return ", ".join(parts)
 
 
