@@ -51,13 +51,12 @@ def check_tta(tta: int) -> int:
 def autocast(device: torch.device, cpu_bfloat16: bool = False):
     """bf16 autocast on CUDA; on the CPU only with ``cpu_bfloat16`` (faster only where the CPU has bfloat16
     instructions: training opts in with ``training.cpu_bfloat16``, prediction stays float32 and exact)."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=cpu_bfloat16)
+    enabled = training_precision(device, cpu_bfloat16) == "bfloat16"
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
 def training_precision(device: torch.device | str, cpu_bfloat16: bool) -> str:
-    """The dtype of the training passes under :func:`autocast`: bfloat16 on CUDA, on the CPU only if asked."""
+    """The dtype the network's passes run in: bfloat16 on CUDA, on the CPU only with ``cpu_bfloat16``."""
     return "bfloat16" if torch.device(device).type == "cuda" or cpu_bfloat16 else "float32"
 
 
