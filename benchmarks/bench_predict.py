@@ -22,7 +22,7 @@ from gzmorph.catalogue import write_catalogue
 from gzmorph.device import pick_device
 from gzmorph.geometry import Geometry
 from gzmorph.inference import predict_images, predict_shards
-from gzmorph.models import build_model, load_model
+from gzmorph.models import build_model, load_model, resolve_spec
 from gzmorph.shards import ShardSet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def stand_in_model(config: dict) -> tuple[torch.nn.Module, Geometry]:
     size = config["preprocess"]["size"]
-    spec = {"architecture": "cnn", "head": config["models"]["head"], "size": size, **config["models"]["cnn"]}
+    spec = resolve_spec(config["models"]["candidates"]["cnn"], config["models"]["head"], size)
     return build_model(spec).eval(), Geometry(config["preprocess"]["crop_px"], size)
 
 

@@ -197,11 +197,11 @@ def stage_predict(set_dir: str, catalogue: str, tta: int, stop: int | None = Non
     from gzmorph.catalogue import write_catalogue
     from gzmorph.device import pick_device
     from gzmorph.inference import predict_shards
-    from gzmorph.models import build_model
+    from gzmorph.models import build_model, resolve_spec
     from gzmorph.shards import ShardSet
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    spec = {"architecture": "cnn", "head": config["models"]["head"], "size": SIZE, **config["models"]["cnn"]}
+    spec = resolve_spec(config["models"]["candidates"]["cnn"], config["models"]["head"], SIZE)
     torch.manual_seed(0)
     device = pick_device(WORKERS)
     model = build_model(spec).to(device).eval()

@@ -1,14 +1,14 @@
 """Training throughput per model: the whole pipeline against the bare forward and backward pass.
 
-For each model of the config (resnet18 at its width, or at each width of --resnet18-widths, and the custom CNN with
-models.cnn) this times training steps as ``fit`` runs them (gather uint8 fields from the in-memory set, move to the
+For each compared candidate of the config (models.compare, or the candidates named by --candidates) this times
+training steps as ``fit`` runs them (gather uint8 fields from the in-memory set, move to the
 device, convert, crop or rotate, forward, backward, optimizer step) and the same steps on one float batch already on
 the device, in the precision the config's training uses (``training.cpu_bfloat16`` on the CPU). The difference is
 what loading, augmentation and bookkeeping cost; the aim is under 15% of the step time.
 
     python benchmarks/bench_training.py                 # results/data/train if it exists, else synthetic fields
     python benchmarks/bench_training.py --steps 20 --threads 2
-    python benchmarks/bench_training.py --configfile config.yaml configs/full.yaml --resnet18-widths 64 32
+    python benchmarks/bench_training.py --configfile config.yaml configs/full.yaml --candidates resnet18 convnext_atto
 """
 
 import argparse
@@ -26,8 +26,8 @@ from gzmorph.device import pick_device
 from gzmorph.geometry import field_size
 from gzmorph.inference import training_precision
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
-from gzmorph.models import build_model, count_parameters
-from gzmorph.settings import SLICES
+from gzmorph.models import build_model, count_parameters, resolve_spec
+from gzmorph.settings import SLICES, compared_candidates
 from gzmorph.shards import ShardSet, ShardWriter
 from gzmorph.training import make_optimizer, to_training_device, train_step
 
@@ -107,7 +107,7 @@ def bench_model(name, spec, settings, images, labels, size, device, steps, round
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configfile", nargs="+", default=[str(ROOT / "config.yaml")], help="overlays, as Snakemake's")
-    parser.add_argument("--resnet18-widths", nargs="+", type=int, help="widths to time (default: the config's)")
+    parser.add_argument("--candidates", nargs="+", help="candidates to time (default: the config's models.compare)")
     parser.add_argument("--data", default=str(ROOT / "results" / "data" / "train"), help="labelled shard set")
     parser.add_argument("--steps", type=int, default=10, help="timed training steps per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved repeats; the fastest of each counts")
@@ -117,7 +117,8 @@ def main() -> None:
 
     config = load_config(args.configfile)
     size = int(config["preprocess"]["size"])
-    settings = SLICES["train"].typed(SLICES["train"].cut(config, {"model": "resnet18"})).training  # one recipe for both
+    names = args.candidates or compared_candidates(config)
+    settings = SLICES["train"].typed(SLICES["train"].cut(config, {"model": names[0]})).training  # one recipe for all
     device = pick_device(args.threads)
     with tempfile.TemporaryDirectory() as scratch:
         if (Path(args.data) / "index.parquet").exists():
@@ -125,12 +126,8 @@ def main() -> None:
         else:
             shards, source = synthetic_set(Path(scratch), args.synthetic_images, size), "synthetic fields"
         images, labels = shards.all_images(), shards.labels
-    head, resnet18 = config["models"]["head"], config["models"]["resnet18"]
-    specs = {
-        f"resnet18 width {width}": {"architecture": "resnet18", "head": head, **resnet18, "width": width}
-        for width in args.resnet18_widths or [resnet18["width"]]
-    }
-    specs["cnn"] = {"architecture": "cnn", "head": head, "size": size, **config["models"]["cnn"]}
+    models = config["models"]
+    specs = {name: resolve_spec(models["candidates"][name], models["head"], size) for name in names}
     precision = training_precision(device, settings.cpu_bfloat16)
     print(
         f"device {device} ({precision} passes), {len(images)} images from {source}, batch {settings.batch_size},"

@@ -117,4 +117,4 @@ def tta_effect(scores: pd.DataFrame, tta: int) -> dict:
 def chosen_model_name(metrics_path: str | os.PathLike) -> str:
     """How figures name the best model, such as "best (resnet18)", from its metrics.json."""
     metrics = json.loads(Path(metrics_path).read_text())
-    return f"{metrics['model']} ({metrics['architecture']})" if "architecture" in metrics else metrics["model"]
+    return f"{metrics['model']} ({metrics['candidate']})" if "candidate" in metrics else metrics["model"]

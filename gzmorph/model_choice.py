@@ -1,5 +1,5 @@
-"""Which architecture the best model uses: the lower held-out RMSE when the difference is larger than its noise,
-otherwise (a tie) the configured preference.
+"""Which candidate the best model uses: the lowest held-out RMSE, unless the configured preference is tied with it
+(their difference within its noise).
 
 The noise is the spread of the RMSE difference over paired bootstrap resamples of the compared galaxies (both
 models scored on the same resampled galaxies), so a difference of 1e-5 between two runs is a tie and the choice no
@@ -24,16 +24,36 @@ def paired_difference(
     return {"difference": rmse(true, first) - rmse(true, second), "interval_95": [float(low), float(high)]}
 
 
-def choose(names: tuple[str, str], comparison: dict, prefer_on_tie: str) -> dict:
-    """The chosen name and why: the lower RMSE if the 95 % interval of the difference excludes zero, else the
-    preference (``comparison`` is paired_difference(true, first, second) for names = (first, second))."""
-    low, high = comparison["interval_95"]
-    if low <= 0 <= high:
-        reason = f"tie: the 95% interval of RMSE({names[0]}) - RMSE({names[1]}) [{low:+.4f}, {high:+.4f}] holds 0"
-        return {"chosen": prefer_on_tie, "reason": f"{reason}; models.prefer_on_tie is {prefer_on_tie}", **comparison}
-    chosen = names[0] if comparison["difference"] < 0 else names[1]
-    return {
-        "chosen": chosen,
-        "reason": f"lower held-out RMSE beyond the noise [{low:+.4f}, {high:+.4f}]",
-        **comparison,
+def choose(true: np.ndarray, predicted: dict[str, np.ndarray], prefer_on_tie: str) -> dict:
+    """The chosen candidate and why: the one with the lowest RMSE (the leader), compared by paired bootstrap with each
+    of the others; ``prefer_on_tie`` wins instead if the 95 % interval of its difference to the leader holds zero.
+    ``comparisons`` holds RMSE(leader) - RMSE(other) for every other candidate."""
+    scores = {name: rmse(true, values) for name, values in predicted.items()}
+    leader = min(scores, key=scores.get)
+    comparisons = {
+        name: paired_difference(true, predicted[leader], predicted[name]) for name in predicted if name != leader
     }
+    tied = [name for name, c in comparisons.items() if c["interval_95"][0] <= 0 <= c["interval_95"][1]]
+    if prefer_on_tie in tied:
+        low, high = comparisons[prefer_on_tie]["interval_95"]
+        reason = (
+            f"tie: the 95% interval of RMSE({leader}) - RMSE({prefer_on_tie}) [{low:+.4f}, {high:+.4f}] holds 0; "
+            f"models.prefer_on_tie is {prefer_on_tie}"
+        )
+        chosen = prefer_on_tie
+    else:
+        chosen, reason = leader, _leader_reason(leader, comparisons, tied)
+    return {"chosen": chosen, "reason": reason, "leader": leader, "held_out_rmse": scores, "comparisons": comparisons}
+
+
+def _intervals(comparisons: dict[str, dict]) -> list[tuple[str, list[float]]]:
+    return [(name, c["interval_95"]) for name, c in comparisons.items()]
+
+
+def _leader_reason(leader: str, comparisons: dict[str, dict], tied: list[str]) -> str:
+    if not comparisons:
+        return "the only candidate"
+    intervals = ", ".join(f"{n} [{low:+.4f}, {high:+.4f}]" for n, (low, high) in _intervals(comparisons))
+    beyond = "lowest held-out RMSE" + ("" if tied else " beyond the noise")
+    ties = f"; tied with {', '.join(tied)}, none preferred" if tied else ""
+    return f"{beyond} (95% intervals of RMSE({leader}) - RMSE(other): {intervals}){ties}"

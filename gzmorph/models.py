@@ -1,4 +1,5 @@
-"""The networks: ResNet18 with a small-image stem, a configurable custom CNN, and their two output heads.
+"""The networks: ResNet18 with a small-image stem, a configurable custom CNN, any timm encoder
+(``gzmorph.encoders``), and their two output heads.
 
 A model is described by a *spec*, a plain dict of str/int/float/list/bool that :func:`build_model` turns into the
 ``nn.Module`` and that checkpoints store next to the weights, so :func:`load_model` rebuilds any saved model::
@@ -6,6 +7,11 @@ A model is described by a *spec*, a plain dict of str/int/float/list/bool that :
     {"architecture": "resnet18", "head": "sigmoid", "stem_stride": 1, "width": 64}
     {"architecture": "cnn", "head": "tree", "size": 48, "channels": [32, 64, 128], "kernel_size": 3,
      "fc": [256], "dropout": 0.5}
+    {"architecture": "timm", "head": "tree", "timm_model": "convnext_atto", "input": {...}, "pretrained": None}
+
+A config candidate (``models.candidates``) is a spec without its head (and, for timm, before
+``gzmorph.encoders.resolve_spec``); :data:`ARCHITECTURES` names the builders, once. Every network has
+``output_layer()``, the linear layer whose 37 outputs feed the head.
 
 Models take float images (B, 3, size, size) in [0, 1] and return the 37 vote fractions (B, 37) in [0, 1], columns in
 ``gzmorph.labels.LABEL_COLUMNS`` order.
@@ -18,11 +24,10 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock, conv1x1
 
-from gzmorph import checkpoint
+from gzmorph import checkpoint, encoders
 from gzmorph.checkpoint import Checkpoint, CheckpointError, EnsembleCheckpoint
 from gzmorph.labels import COLUMN_INDEX, N_LABELS, QUESTIONS
 
-ARCHITECTURES = ("resnet18", "cnn")
 HEADS = ("sigmoid", "tree")
 
 
@@ -95,6 +100,9 @@ class ResNet18(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.fc(self.pool(self.blocks(self.stem(x)))))
 
+    def output_layer(self) -> nn.Linear:
+        return self.fc
+
 
 class CustomCNN(nn.Module):
     """Convolution blocks (conv, batch norm, ReLU, 2x2 max-pool), then fully connected layers with dropout."""
@@ -124,28 +132,50 @@ class CustomCNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.classifier(self.features(x)))
 
+    def output_layer(self) -> nn.Linear:
+        return self.classifier[-1]
+
+
+def _resnet18(spec: dict, head: nn.Module) -> nn.Module:
+    return ResNet18(head, int(spec.get("stem_stride", 1)), int(spec.get("width", 64)))
+
+
+def _cnn(spec: dict, head: nn.Module) -> nn.Module:
+    return CustomCNN(
+        head,
+        int(spec["size"]),
+        [int(c) for c in spec["channels"]],
+        int(spec.get("kernel_size", 3)),
+        [int(f) for f in spec["fc"]],
+        float(spec["dropout"]),
+    )
+
+
+ARCHITECTURES = {"resnet18": _resnet18, "cnn": _cnn, "timm": encoders.build}  # builders: (spec, head) -> network
+
+
+def resolve_spec(candidate: dict, head: str, view_size: int) -> dict:
+    """The spec a config candidate trains with at this view size: its head added, the custom CNN's input size, a timm
+    encoder's input and weights (gzmorph.encoders.resolve_spec)."""
+    if candidate["architecture"] == "timm":
+        return encoders.resolve_spec(candidate, head, view_size)
+    spec = {**candidate, "head": head}
+    return {**spec, "size": view_size} if candidate["architecture"] == "cnn" else spec
+
 
 def build_model(spec: dict) -> nn.Module:
-    """The untrained network a spec describes (see the module docstring)."""
+    """The network a spec describes (see the module docstring), with random weights."""
     architecture = spec.get("architecture")
-    head = spec.get("head", "sigmoid")
-    if architecture == "resnet18":
-        return ResNet18(head, int(spec.get("stem_stride", 1)), int(spec.get("width", 64)))
-    if architecture == "cnn":
-        return CustomCNN(
-            head,
-            int(spec["size"]),
-            [int(c) for c in spec["channels"]],
-            int(spec.get("kernel_size", 3)),
-            [int(f) for f in spec["fc"]],
-            float(spec["dropout"]),
-        )
-    raise ValueError(f"unknown architecture {architecture!r} in model spec {spec}; choose one of {ARCHITECTURES}")
+    if architecture not in ARCHITECTURES:
+        known = ", ".join(ARCHITECTURES)
+        raise ValueError(f"unknown architecture {architecture!r} in model spec {spec}; choose one of {known}")
+    return ARCHITECTURES[architecture](spec, make_head(spec.get("head", "sigmoid")))
 
 
-def output_layer(model: nn.Module) -> nn.Linear:
-    """The last fully connected layer, whose 37 outputs feed the head."""
-    return model.fc if isinstance(model, ResNet18) else model.classifier[-1]
+def start_from_pretrained(model: nn.Module, spec: dict) -> None:
+    """Load the pretrained weights a spec names into its network (a timm encoder's, from a local file)."""
+    if spec.get("pretrained"):
+        encoders.load_pretrained(model.encoder, spec["pretrained"]["path"], spec["timm_model"])
 
 
 @torch.no_grad()
@@ -163,7 +193,7 @@ def start_at_mean(model: nn.Module, mean_labels: np.ndarray, weight_scale: float
             bias[columns] = np.log(mean[columns] / mean[columns].sum())
     else:
         bias = np.log(mean / (1 - mean))
-    layer = output_layer(model)
+    layer = model.output_layer()
     layer.weight.mul_(weight_scale)
     layer.bias.copy_(torch.as_tensor(bias, dtype=layer.bias.dtype))
 

@@ -15,8 +15,7 @@ from typing import Any
 from gzmorph.geometry import Geometry
 from gzmorph.mergers.settings import MergerSettings
 
-ARCHITECTURES = ("resnet18", "cnn")  # trained with the same recipe (the training section)
-MODEL_NAMES = (*ARCHITECTURES, "best")  # best: the one of the two chosen by gzmorph.model_choice, not retrained
+RESERVED_NAMES = ("best", "cv")  # folders of results/models/ that are not candidates
 
 
 def from_dict(cls: type, data: Mapping[str, Any]):
@@ -155,24 +154,25 @@ class TrainSettings:
 
 @dataclass(frozen=True)
 class CrossValidation:
+    candidate: str  # the candidate (of architecture cnn) whose keys each grid setting overrides
     folds: int
     seed: int
     steps: int  # optimizer steps per fold and setting, rounded up to whole epochs
-    grid: tuple[dict, ...]  # each setting overrides keys of models.cnn
+    grid: tuple[dict, ...]  # each setting overrides keys of the candidate
 
 
 @dataclass(frozen=True)
 class Models:
-    """The model section cut to the architectures a job may build: ``head`` plus their keys (None if absent)."""
+    """The model section cut to the candidates a job may build: the output head and their entries by name (each a
+    spec without its head: gzmorph.models)."""
 
     head: str
-    resnet18: dict | None = None
-    cnn: dict | None = None
+    candidates: dict[str, dict]
 
 
 @dataclass(frozen=True)
 class ModelChoice:
-    prefer_on_tie: str  # the best model's architecture when the two are tied
+    prefer_on_tie: str  # the candidate chosen among those tied with the best on fold 0
 
 
 @dataclass(frozen=True)
@@ -188,8 +188,25 @@ class CrossValidationJob:
     cv: CrossValidation
 
 
-def _models(config: dict, architectures: tuple[str, ...]) -> dict:
-    return {"head": config["models"]["head"], **{a: config["models"][a] for a in architectures}}
+def compared_candidates(config: dict) -> list[str]:
+    """The candidates that train fold 0 and compete (models.compare), checked against the rest of the model section:
+    ValueError naming the key if one names a candidate that is not there, or of the wrong kind."""
+    models, cv = config["models"], config["cv"]
+    declared = ", ".join(models["candidates"])
+    named = {f"models.compare[{i}]": name for i, name in enumerate(models["compare"])}
+    named.update({"models.prefer_on_tie": models["prefer_on_tie"], "cv.candidate": cv["candidate"]})
+    for key, name in named.items():
+        if name not in models["candidates"]:
+            raise ValueError(f"config {key}: {name!r} is not a candidate (models.candidates declares {declared})")
+    if models["prefer_on_tie"] not in models["compare"]:
+        raise ValueError(f"config models.prefer_on_tie: {models['prefer_on_tie']!r} is not in models.compare")
+    if models["candidates"][cv["candidate"]]["architecture"] != "cnn":
+        raise ValueError(f"config cv.candidate: {cv['candidate']!r} is not of architecture cnn")
+    return list(models["compare"])
+
+
+def _models(config: dict, names: tuple[str, ...]) -> dict:
+    return {"head": config["models"]["head"], "candidates": {n: config["models"]["candidates"][n] for n in names}}
 
 
 def _train_job(config: dict, wildcards: Mapping[str, str]) -> dict:
@@ -199,7 +216,7 @@ def _train_job(config: dict, wildcards: Mapping[str, str]) -> dict:
 def _cross_validation_job(config: dict, wildcards: Mapping[str, str]) -> dict:
     cv = config["cv"]
     return {
-        "models": _models(config, ("cnn",)),
+        "models": _models(config, (cv["candidate"],)),
         "training": {**config["training"], "steps": cv["steps"], "scheduler": "none", "rotate": False},
         "cv": cv,
     }
@@ -207,7 +224,7 @@ def _cross_validation_job(config: dict, wildcards: Mapping[str, str]) -> dict:
 
 # Each section of config.yaml and the settings class it becomes: tests/test_settings.py walks them with the schema and
 # config.yaml, nested, so that a key in one but not the others fails. ``models`` is dict-based (one mapping per
-# architecture, cut by the train and cross_validation slices), so the test names its keys explicitly.
+# candidate, cut by the train and cross_validation slices), so the test names its keys explicitly.
 INPUT_PATHS = ("train_images", "train_labels", "test_images")
 SECTIONS: dict[str, type] = {
     "ingest": Ingest,
@@ -247,12 +264,12 @@ SLICES: dict[str, Slice] = {
     "evaluate": Slice(_section("evaluate"), lambda d: from_dict(Evaluate, d)),
     "train": Slice(
         _train_job,
-        lambda d: TrainJob(Models(**d["models"]), from_dict(TrainSettings, d["training"])),
+        lambda d: TrainJob(from_dict(Models, d["models"]), from_dict(TrainSettings, d["training"])),
     ),
     "cross_validation": Slice(
         _cross_validation_job,
         lambda d: CrossValidationJob(
-            Models(**d["models"]), from_dict(TrainSettings, d["training"]), from_dict(CrossValidation, d["cv"])
+            from_dict(Models, d["models"]), from_dict(TrainSettings, d["training"]), from_dict(CrossValidation, d["cv"])
         ),
     ),
     "model_choice": Slice(

@@ -32,7 +32,7 @@ from gzmorph.checkpoint import Checkpoint
 from gzmorph.geometry import Geometry
 from gzmorph.inference import autocast, predict, training_precision
 from gzmorph.metrics import rmse
-from gzmorph.models import build_model, start_at_mean
+from gzmorph.models import build_model, start_at_mean, start_from_pretrained
 from gzmorph.settings import TrainSettings
 from gzmorph.shards import ShardSet
 
@@ -88,6 +88,7 @@ class Run:
     images_seen: int = 0  # training images through the optimizer so far
     started: float = field(default_factory=time.perf_counter)
     seconds_before: float = 0.0  # wall time of earlier, resumed runs
+    head_steps: int = 0  # optimizer steps that train the output layer alone (a pretrained encoder's finetuning)
 
     @property
     def wall_seconds(self) -> float:
@@ -142,12 +143,15 @@ def epochs_for(steps: int, n_images: int, batch_size: int) -> int:
 def start(
     spec: dict, settings: TrainSettings, data: TrainingData, geometry: Geometry, device: torch.device, epochs: int
 ) -> Run:
-    """A fresh network that predicts the training-mean labels, its optimizer and scheduler."""
+    """A fresh network (from its pretrained weights, if any) that predicts the training-mean labels, its optimizer
+    and scheduler."""
     torch.manual_seed(settings.seed)
     model = build_model(spec)
+    start_from_pretrained(model, spec)
     start_at_mean(model, np.mean(data.train_labels, axis=0))
     model = to_training_device(model, device, settings.cpu_bfloat16)
-    optimizer = make_optimizer(model, settings)
+    finetune = spec.get("finetune")
+    optimizer = make_optimizer(model, settings, finetune)
     geometry_dict = {"crop_px": geometry.crop_px, "size": geometry.size}
     fingerprint = {
         "model_spec": spec,
@@ -157,7 +161,8 @@ def start(
     }
     total_steps = epochs * batches_per_epoch(len(data.train_images), settings.batch_size)
     scheduler = make_scheduler(optimizer, settings, total_steps)
-    return Run(model, optimizer, scheduler, fingerprint, make_ema(model, settings))
+    head_steps = finetune["head_steps"] if finetune else 0
+    return Run(model, optimizer, scheduler, fingerprint, make_ema(model, settings), head_steps=head_steps)
 
 
 def to_training_device(model: nn.Module, device: torch.device, cpu_bfloat16: bool) -> nn.Module:
@@ -239,6 +244,8 @@ def train_one_epoch(
     bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress)
     for b in bar:
         rows = order[b * batch_size : (b + 1) * batch_size]
+        if run.head_steps:
+            freeze_all_but_output(run.model, epoch * n_batches + b < run.head_steps)
         x = to_device_batch(
             images.take(rows),
             device,
@@ -408,11 +415,26 @@ def _cpu_copy(state: dict) -> dict:
     return {k: v.detach().to("cpu", copy=True) for k, v in state.items()}
 
 
-def make_optimizer(model: nn.Module, settings: TrainSettings) -> torch.optim.Optimizer:
+def make_optimizer(model: nn.Module, settings: TrainSettings, finetune: dict | None = None) -> torch.optim.Optimizer:
+    """The optimizer at ``settings.lr``; when finetuning, the output layer's parameters keep it (the first group, whose
+    lr the history records) and the rest of the network takes ``finetune["encoder_lr"]``."""
     optimizers = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
     if settings.optimizer not in optimizers:
         raise ValueError(f"unknown optimizer {settings.optimizer!r}; choose one of {sorted(optimizers)}")
-    return optimizers[settings.optimizer](model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    groups: list[dict] = [{"params": list(model.parameters())}]
+    if finetune:
+        output = list(model.output_layer().parameters())
+        encoder = [p for p in model.parameters() if all(p is not q for q in output)]
+        groups = [{"params": output}, {"params": encoder, "lr": finetune["encoder_lr"]}]
+    return optimizers[settings.optimizer](groups, lr=settings.lr, weight_decay=settings.weight_decay)
+
+
+def freeze_all_but_output(model: nn.Module, frozen: bool) -> None:
+    """Freeze (or unfreeze) every parameter but the output layer's: the head trains alone while ``frozen``."""
+    output = {id(p) for p in model.output_layer().parameters()}
+    for parameter in model.parameters():
+        if id(parameter) not in output:
+            parameter.requires_grad_(not frozen)
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, settings: TrainSettings, total_steps: int):

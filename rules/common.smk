@@ -2,15 +2,19 @@
 import json
 
 from gzmorph.report.sections import report_files, report_outputs
-from gzmorph.settings import ARCHITECTURES, MODEL_NAMES, SLICES
+from gzmorph.settings import SLICES, compared_candidates
 
 IMAGE_SETS = {"train": config["train_images"], "test": config["test_images"]}
 FOLDS = range(config["models"]["folds"])
+try:
+    CANDIDATES = compared_candidates(config)  # models.compare: each trains fold 0
+except ValueError as error:
+    raise WorkflowError(str(error)) from None
 
 
 wildcard_constraints:
     imageset="train|test",
-    model="|".join(MODEL_NAMES),
+    model="|".join([*CANDIDATES, "best"]),
     fold=r"\d+",
 
 
@@ -22,21 +26,21 @@ def one(pattern, **wildcards):
     return path
 
 
-# Fold models (rules/models.smk): fold 0 of both architectures is trained and compared; the other folds only of the
-# chosen one, known once the choose_architecture checkpoint has run.
+# Fold models (rules/models.smk): fold 0 of every compared candidate is trained and compared; the other folds only of
+# the chosen one, known once the choose_architecture checkpoint has run.
 def chosen_architecture():
-    """The architecture chosen on fold 0 (results/models/architecture_choice.json)."""
+    """The candidate chosen on fold 0 (results/models/architecture_choice.json)."""
     with open(checkpoints.choose_architecture.get().output.choice) as f:
         return json.load(f)["chosen"]
 
 
 def folds_of(model):
-    """The folds trained of ``model``: all of the chosen architecture, fold 0 of the other."""
+    """The folds trained of ``model``: all of the chosen candidate, fold 0 of the others."""
     return FOLDS if model == chosen_architecture() else [0]
 
 
 def chosen_fold_files(key):
-    """Input function: output ``key`` of the train rule for every fold model of the chosen architecture."""
+    """Input function: output ``key`` of the train rule for every fold model of the chosen candidate."""
     return lambda wildcards: expand(
         rules.train.output[key], model=chosen_architecture(), fold=FOLDS
     )
@@ -46,7 +50,7 @@ def trained_fold_files(key):
     """Input function: output ``key`` of the train rule for every fold model trained (see folds_of)."""
     return lambda wildcards: [
         path
-        for model in ARCHITECTURES
+        for model in CANDIDATES
         for path in expand(rules.train.output[key], model=model, fold=folds_of(model))
     ]
 
@@ -68,7 +72,7 @@ def raw_labels(wildcards):
 def workflow_report_outputs():
     """Every output marked report() of the rules defined so far, its wildcards filled in (gzmorph.report.sections)."""
     return report_outputs(
-        workflow.rules, {"model": ARCHITECTURES, "imageset": list(IMAGE_SETS)}
+        workflow.rules, {"model": CANDIDATES, "imageset": list(IMAGE_SETS)}
     )
 
 
@@ -99,9 +103,9 @@ def prediction_chunks(wildcards):
     )
 
 
-# Inputs of the train jobs in rules/models.smk: the cnn takes the cross-validation's best setting.
+# Inputs of the train jobs in rules/models.smk: the cross-validated candidate takes the cross-validation's best setting.
 def train_inputs(wildcards):
     inputs = dict(TRAIN_DATA)
-    if wildcards.model == "cnn":
+    if wildcards.model == config["cv"]["candidate"]:
         inputs["best_setting"] = rules.cross_validate.output.best_setting
     return inputs

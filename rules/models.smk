@@ -1,7 +1,7 @@
-# Models: cross-validate the custom-CNN settings; train fold model {fold} of resnet18 and cnn ({model}) with the same
-# recipe, each its own job; choose the architecture on fold 0 (both architectures train it and are scored on its
-# held-out galaxies) and train the other models.folds - 1 fold models of the chosen one only; draw each architecture's
-# training curves, count parameters and publish the chosen architecture's ensemble of fold models as
+# Models: cross-validate the custom-CNN settings; train fold model {fold} of each compared candidate ({model}) with the
+# same recipe, each its own job; choose the candidate on fold 0 (every compared candidate trains it and is scored on
+# its held-out galaxies) and train the other models.folds - 1 fold models of the chosen one only; draw each candidate's
+# training curves, count parameters and publish the chosen candidate's ensemble of fold models as
 # results/models/best/, with the out-of-fold predictions and the merger calibration table. A train job that is
 # stopped resumes from results/models/{model}/fold{fold}/checkpoint.pt (deliberately not an output: Snakemake deletes
 # the outputs of failed jobs, and the checkpoint must outlive one).
@@ -53,7 +53,7 @@ rule train:
     benchmark:
         "results/benchmarks/train/{model}/fold{fold}.tsv"
     wildcard_constraints:
-        model="|".join(ARCHITECTURES),
+        model="|".join(CANDIDATES),
     conda:
         "../envs/models.yaml"
     threads: 8
@@ -70,7 +70,7 @@ rule train:
 checkpoint choose_architecture:
     input:
         **TRAIN_DATA,
-        predictions=expand(rules.train.output.predictions, model=ARCHITECTURES, fold=0),
+        predictions=expand(rules.train.output.predictions, model=CANDIDATES, fold=0),
     output:
         choice="results/models/architecture_choice.json",
     log:
@@ -156,7 +156,7 @@ rule publish_best:
 
 rule count_parameters:
     input:
-        models=expand(rules.train.output.model_pt, model=ARCHITECTURES, fold=0),
+        models=expand(rules.train.output.model_pt, model=CANDIDATES, fold=0),
         train_summary=one(rules.preprocess.output.summary, imageset="train"),
         split=TRAIN_DATA["split"],
     output:

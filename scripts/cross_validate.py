@@ -1,7 +1,7 @@
 """k-fold cross-validation of the custom-CNN settings in the config's cv.grid, on every labelled galaxy outside the
 test subset (the galaxies the fold models are cross-fitted on; its own folds, cv.folds and cv.seed).
 
-Writes the fold scores (setting, fold, validation_rmse), the winning setting (lowest mean RMSE) that the cnn model
+Writes the fold scores (setting, fold, validation_rmse), the winning setting (lowest mean RMSE) that the cv.candidate
 is then trained with, and a figure of the scores.
 """
 
@@ -15,6 +15,7 @@ from gzmorph.device import pick_device
 from gzmorph.figures import save_figure
 from gzmorph.figures.training import cv_scores_figure
 from gzmorph.io import write_json, write_table
+from gzmorph.models import resolve_spec
 from gzmorph.shards import ShardSet
 from gzmorph.split import TRAIN, subset_ids
 
@@ -34,7 +35,7 @@ def main(args) -> None:
     job = args.cross_validation
     shards = ShardSet.of_index(args.train_index)
     geometry = shards.geometry
-    base_spec = {"architecture": "cnn", "head": job.models.head, "size": geometry.size, **job.models.cnn}
+    base_spec = resolve_spec(job.models.candidates[job.cv.candidate], job.models.head, geometry.size)
     train = shards.subset(subset_ids(pd.read_parquet(args.split), TRAIN))
     device = pick_device(args.threads)
     grid = list(job.cv.grid)

@@ -1,7 +1,7 @@
 """Tables and figure of the final evaluation on the held-out labelled test subset, from the fold models' predictions:
-RMSE of the best (the published ensemble: the mean of the chosen architecture's fold models) and of each
-architecture's fold-0 model (the pair compared to choose), with and without test-time augmentation and with its
-bootstrap interval; the chosen architecture's single fold model (RMSE averaged over its folds); per label; the merger
+RMSE of the best (the published ensemble: the mean of the chosen candidate's fold models) and of each
+candidate's fold-0 model (those compared to choose), with and without test-time augmentation and with its
+bootstrap interval; the chosen candidate's single fold model (RMSE averaged over its folds); per label; the merger
 vote's RMSE and ROC AUC; the TTA effect of the best; and whether the spread of the fold models tracks the error."""
 
 import json
@@ -17,14 +17,13 @@ from gzmorph.evaluate import per_label_rmse, predictions_for, spread_error_bins,
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import spread_error_figure
 from gzmorph.io import write_json, write_table
-from gzmorph.settings import ARCHITECTURES
 from gzmorph.shards import ShardSet
 from gzmorph.split import TEST, TRAIN, subset_ids
 
 INTERFACE = cli.Interface(
     __doc__,
     inputs=(
-        cli.Files("predictions", "results/models/<architecture>/fold<k>/predictions.parquet, each trained", many=True),
+        cli.Files("predictions", "results/models/<candidate>/fold<k>/predictions.parquet, each trained", many=True),
         cli.CHOICE,
         cli.TRAIN_INDEX,
         cli.SPLIT,
@@ -45,13 +44,13 @@ def main(args) -> None:
     test = labelled.subset(subset_ids(split, TEST))
     true, train_mean = test.labels.astype(np.float64), labelled.subset(subset_ids(split, TRAIN)).labels.mean(axis=0)
     fold_predictions = read_fold_predictions(args.predictions)
-    chosen = json.loads(Path(args.choice).read_text())["architecture"]
+    chosen = json.loads(Path(args.choice).read_text())["candidate"]
     tta, threshold = args.predict.tta, args.merger_definition.true_threshold
     predicted = {}
     for views in sorted({tta, 1}):
         source = f"test predictions of the {chosen} fold models ({views} views)"
         predicted["best", views] = predictions_for(test.ids, ensemble_test(fold_predictions, chosen, views), source)
-    for model in ARCHITECTURES:
+    for model in dict.fromkeys(fold_predictions["model"]):  # every compared candidate, in the order given
         for views in sorted({tta, 1}):
             fold0 = single_fold_test(fold_predictions, model, views)[0]
             predicted[f"{model}_fold0", views] = predictions_for(test.ids, fold0, f"{model} fold 0 ({views} views)")

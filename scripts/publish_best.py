@@ -1,4 +1,4 @@
-"""Publish the chosen architecture's ensemble of fold models as results/models/best/: one model.pt holding all K fold
+"""Publish the chosen candidate's ensemble of fold models as results/models/best/: one model.pt holding all K fold
 models (its network predicts their mean), metrics.json with the choice (scripts/choose_architecture.py, on fold 0),
 the out-of-fold RMSE over every labelled galaxy outside the test subset and the per-fold scores, and the out-of-fold
 predictions of those galaxies; and the merger calibration table, each fold model on the galaxies it never trained on.
@@ -36,7 +36,7 @@ from gzmorph.shards import ShardSet
 from gzmorph.split import TRAIN, subset_ids
 
 SELECTION_NOTE = (
-    "The architecture is chosen on the held-out galaxies of fold 0, which both architectures train: a mild "
+    "The candidate is chosen on the held-out galaxies of fold 0, which every compared candidate trains: a mild "
     "selection, so the chosen ensemble's out_of_fold_rmse is slightly optimistic; the test subset gives the final "
     "scores."
 )
@@ -52,9 +52,9 @@ INTERFACE = cli.Interface(
         cli.SPLIT,
     ),
     outputs=(
-        cli.Files("model_pt", "the chosen architecture's ensemble of fold models (one checkpoint)"),
+        cli.Files("model_pt", "the chosen candidate's ensemble of fold models (one checkpoint)"),
         cli.Files("best_metrics", "the choice, the out-of-fold scores and the per-fold held-out scores"),
-        cli.Files("oof_predictions", "Parquet: GalaxyID, fold, the 37 columns (chosen architecture, predict.tta)"),
+        cli.Files("oof_predictions", "Parquet: GalaxyID, fold, the 37 columns (chosen candidate, predict.tta)"),
         cli.Files("calibration", "Parquet: GalaxyID, fold_model, role, predicted, true (the merger calibration)"),
     ),
     settings=("views",),
@@ -90,9 +90,9 @@ def main(args) -> None:
 
 
 def best_metrics(choice: dict, score: float, per_fold: list[dict], n_galaxies: int) -> dict:
-    """What best/metrics.json holds: the recipe of the chosen architecture (from its fold 0), its out-of-fold RMSE,
-    each fold model's held-out RMSE and training time, and the choice: why, and both architectures' fold-0 held-out
-    RMSE (``compared``, by the test table's row names <architecture>_fold0)."""
+    """What best/metrics.json holds: the chosen candidate and its recipe (from its fold 0), its out-of-fold RMSE,
+    each fold model's held-out RMSE and training time, and the choice: why, and every candidate's fold-0 held-out
+    RMSE (``compared``, by the test table's row names <candidate>_fold0)."""
     recipe = per_fold[0]
     keys = (
         "architecture",
@@ -106,9 +106,11 @@ def best_metrics(choice: dict, score: float, per_fold: list[dict], n_galaxies: i
         "ema_decay",
         "precision",
         "device",
+        "pretrained",
     )
     return {
         "model": "best",
+        "candidate": choice["chosen"],
         **{k: recipe[k] for k in keys},
         "n_parameters": sum(m["n_parameters"] for m in per_fold),
         "folds": len(per_fold),

@@ -1,5 +1,6 @@
-"""Train fold model {fold} of one architecture ({model}: resnet18 or the cross-validated cnn) on every fold but its
-own, with the recipe of the training section (the same for both architectures); keep the last weights.
+"""Train fold model {fold} of one candidate ({model}: a name of models.candidates; the cross-validated candidate
+takes the cross-validation's best setting) on every fold but its own, with the recipe of the training section (the
+same for every candidate); keep the last weights. A timm candidate with pretrained weights starts from them.
 
 No choice uses a label of the held-out fold or of the test subset: the run's length is fixed in steps, the kept
 weights are the last ones (the moving average if on), and the held-out RMSE in history.csv only draws the curves.
@@ -27,8 +28,7 @@ from gzmorph.cross_fitting import OUT_OF_FOLD
 from gzmorph.device import pick_device
 from gzmorph.inference import predict, training_precision
 from gzmorph.io import write_json, write_table
-from gzmorph.models import count_parameters
-from gzmorph.settings import ARCHITECTURES
+from gzmorph.models import count_parameters, resolve_spec
 from gzmorph.shards import ShardSet
 from gzmorph.split import TEST, fold_ids, n_folds, subset_ids
 from gzmorph.training import FitResult, TrainingData, batches_per_epoch, epochs_for, fit
@@ -40,7 +40,7 @@ INTERFACE = cli.Interface(
     inputs=(
         cli.TRAIN_INDEX,
         cli.SPLIT,
-        cli.Files("best_setting", "results/models/cv/best_setting.json (the cnn model only)", optional=True),
+        cli.Files("best_setting", "results/models/cv/best_setting.json (the cv.candidate only)", optional=True),
     ),
     outputs=(
         cli.Files("model_pt", "the kept model (last weights)"),
@@ -54,8 +54,6 @@ INTERFACE = cli.Interface(
 
 
 def main(args) -> None:
-    if args.model not in ARCHITECTURES:
-        raise ValueError(f"unknown model {args.model!r}; choose one of {ARCHITECTURES}")
     shards = ShardSet.of_index(args.train_index)
     geometry = shards.geometry
     split = pd.read_parquet(args.split)
@@ -64,7 +62,7 @@ def main(args) -> None:
         raise ValueError(f"{args.split}: fold {fold} does not exist (folds 0 to {n_folds(split) - 1})")
     train, held_out = (shards.subset(fold_ids(split, fold, held_out=h)) for h in (False, True))
     test = shards.subset(subset_ids(split, TEST))
-    spec = model_spec(args, geometry.size)
+    spec = resolve_spec(candidate(args), args.train.models.head, geometry.size)
     device = pick_device(args.threads)
     log.info("%s fold %d: %s on %s, %d training, %d held-out and %d test images", args.model, fold, spec, device,
              len(train), len(held_out), len(test))  # fmt: skip
@@ -94,15 +92,13 @@ def fold_predictions(result: FitResult, subsets: dict[str, ShardSet], tta: int, 
     return pd.concat(frames, ignore_index=True)
 
 
-def model_spec(args, size: int) -> dict:
-    """The network to train: resnet18, or the cnn with the cross-validation's best setting."""
+def candidate(args) -> dict:
+    """The candidate to train, with the cross-validation's best setting if ``--best-setting`` is given."""
     models = args.train.models
-    if args.model == "resnet18":
-        return {"architecture": "resnet18", "head": models.head, **models.resnet18}
-    if args.best_setting is None:
-        raise ValueError("the cnn model needs --best-setting (results/models/cv/best_setting.json)")
-    overrides = json.loads(Path(args.best_setting).read_text())["overrides"]
-    return {"architecture": "cnn", "head": models.head, "size": size, **models.cnn, **overrides}
+    if args.model not in models.candidates:
+        raise ValueError(f"unknown model {args.model!r}; the config's candidates are {list(models.candidates)}")
+    overrides = json.loads(Path(args.best_setting).read_text())["overrides"] if args.best_setting else {}
+    return {**models.candidates[args.model], **overrides}
 
 
 def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_train: int, device: str) -> dict:
@@ -129,6 +125,7 @@ def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_tr
         "augment": asdict(settings.augment),
         "ema_decay": settings.ema_decay,
         "precision": training_precision(device, settings.cpu_bfloat16),
+        "pretrained": spec.get("pretrained"),  # the weights file and its SHA-256, or None
     }
 
 

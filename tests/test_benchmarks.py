@@ -7,14 +7,14 @@ import sys
 from tests.conftest import REPO
 
 
-def test_bench_training_times_each_resnet18_width_and_the_cnn(tmp_path):
+def test_bench_training_times_each_named_candidate(tmp_path):
     command = [sys.executable, "benchmarks/bench_training.py", "--data", str(tmp_path / "absent"), "--steps", "1",
-               "--rounds", "1", "--threads", "1", "--synthetic-images", "64", "--resnet18-widths", "16", "8",
-               "--configfile", "config.yaml", "configs/full.yaml"]  # fmt: skip
+               "--rounds", "1", "--threads", "1", "--synthetic-images", "64", "--candidates", "resnet18", "cnn",
+               "convnext_atto", "--configfile", "config.yaml", "configs/full.yaml"]  # fmt: skip
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert [row["model"] for row in rows] == ["resnet18 width 16", "resnet18 width 8", "cnn"]
+    assert [row["model"] for row in rows] == ["resnet18", "cnn", "convnext_atto"]
     assert rows[0]["parameters"] > rows[1]["parameters"]
     assert all(row["rotated_images_per_s"] > 0 for row in rows)
     assert "batch 64" in result.stdout  # configs/full.yaml's batch over config.yaml's 32

@@ -121,7 +121,8 @@ def test_top_positions_highest_first_and_stable_on_ties():
 
 
 def test_figures_name_the_best_model_with_its_architecture(tmp_path):
-    (tmp_path / "best.json").write_text(json.dumps({"model": "best", "architecture": "resnet18"}))
+    best = {"model": "best", "candidate": "resnet18", "architecture": "resnet18"}
+    (tmp_path / "best.json").write_text(json.dumps(best))
     (tmp_path / "cnn.json").write_text(json.dumps({"model": "cnn"}))
     assert chosen_model_name(tmp_path / "best.json") == "best (resnet18)"
     assert chosen_model_name(tmp_path / "cnn.json") == "cnn"

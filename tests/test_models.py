@@ -6,7 +6,7 @@ import torch
 import torchvision
 
 from gzmorph.labels import N_LABELS, question_residuals
-from gzmorph.models import TreeHead, build_model, count_parameters, start_at_mean
+from gzmorph.models import TreeHead, build_model, count_parameters, resolve_spec, start_at_mean
 
 SIZE = 48
 SPECS = {
@@ -14,6 +14,7 @@ SPECS = {
     "resnet18 stride 2": {"architecture": "resnet18", "stem_stride": 2},
     "resnet18 width 32": {"architecture": "resnet18", "stem_stride": 2, "width": 32},
     "cnn": {"architecture": "cnn", "size": SIZE, "channels": [8, 16, 32], "kernel_size": 3, "fc": [32], "dropout": 0.3},
+    "timm test_convnext": resolve_spec({"architecture": "timm", "timm_model": "test_convnext"}, "tree", SIZE),
 }
 
 

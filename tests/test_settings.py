@@ -2,21 +2,34 @@
 merger reference data, their schema and MergerReference. A key added to one and not the others fails here."""
 
 import copy
+import re
 import typing
 from dataclasses import MISSING, fields, is_dataclass
 
 import pytest
 import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
 
 from gzmorph import cli
 from gzmorph.mergers.reference import REFERENCE_FILE, REFERENCE_SCHEMA
 from gzmorph.mergers.result import QUOTABLE
 from gzmorph.mergers.settings import MergerReference
-from gzmorph.settings import ARCHITECTURES, INPUT_PATHS, SECTIONS, ModelChoice, Models, SplitJob, from_dict
+from gzmorph.models import ARCHITECTURES
+from gzmorph.settings import (
+    INPUT_PATHS,
+    SECTIONS,
+    ModelChoice,
+    Models,
+    SplitJob,
+    compared_candidates,
+    from_dict,
+)
 from tests.conftest import REPO
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
-SCHEMA = yaml.safe_load(cli.SCHEMA.read_text())
+SCHEMA_FILE = cli.SCHEMA
+SCHEMA = yaml.safe_load(SCHEMA_FILE.read_text())
 
 
 def _unwrap(hint):
@@ -71,17 +84,20 @@ def config_disagreements(config: dict, schema: dict) -> list[str]:
     for name, cls in SECTIONS.items():
         problems += disagreements(cls, schema["properties"][name], config.get(name), name)
     models, model_schema = config["models"], schema["properties"]["models"]
-    # models.folds is read by the split job (SplitJob.folds), the rest by Models and ModelChoice
-    model_keys = {"head", "folds", *(f.name for f in fields(ModelChoice)), *ARCHITECTURES}
+    # models.folds is read by the split job (SplitJob.folds), models.compare by the rules, the rest by Models and
+    # ModelChoice
+    model_keys = {"folds", "compare", *(f.name for f in fields(ModelChoice)), *(f.name for f in fields(Models))}
     assert "folds" in {f.name for f in fields(SplitJob)}
-    assert {f.name for f in fields(Models)} == {"head", *ARCHITECTURES}
     for keys, what in ((set(models), "config.yaml"), (set(model_schema["properties"]), "schema"),
                        (set(model_schema["required"]), "schema required")):  # fmt: skip
         problems += [f"models: {what} {sorted(keys)}, settings {sorted(model_keys)}"] if keys != model_keys else []
-    for architecture in ARCHITECTURES:
-        node = model_schema["properties"][architecture]
-        if not set(models[architecture]) == set(node["properties"]) == set(node["required"]):
-            problems.append(f"models.{architecture}: config.yaml {sorted(models[architecture])}, schema {node}")
+    kinds = model_schema["properties"]["candidates"]["additionalProperties"]["properties"]["architecture"]["enum"]
+    if set(kinds) != set(ARCHITECTURES) or set(schema["$defs"]) - {"cnn_keys"} < set(ARCHITECTURES):
+        problems.append(f"models.candidates: schema architectures {kinds}, gzmorph.models {list(ARCHITECTURES)}")
+    for name, candidate in models["candidates"].items():
+        node = schema["$defs"][candidate["architecture"]]
+        if set(candidate) != set(node["properties"]) or not set(node["required"]) <= set(candidate):
+            problems.append(f"models.candidates.{name}: config.yaml {sorted(candidate)}, schema {node}")
     return problems
 
 
@@ -107,7 +123,7 @@ def test_reference_data_schema_and_class_name_the_same_keys():
         (lambda c, s: s["properties"]["mergers"]["properties"]["sweep"]["properties"].pop("num"), "mergers.sweep"),
         (lambda c, s: s["properties"]["training"]["required"].remove("lr"), "training: schema required"),
         (lambda c, s: c["split"].pop("seed"), "split: data keys"),
-        (lambda c, s: c["models"]["cnn"].update(depth=3), "models.cnn"),
+        (lambda c, s: c["models"]["candidates"]["cnn"].update(depth=3), "models.candidates.cnn"),
         (lambda c, s: s["properties"]["ingest"]["properties"].update(extra={"type": "number"}), "only in the schema"),
     ],
 )
@@ -115,3 +131,41 @@ def test_a_key_in_one_place_but_not_the_others_is_named(break_it, named):
     config, schema = copy.deepcopy(CONFIG), copy.deepcopy(SCHEMA)
     break_it(config, schema)
     assert any(named in problem for problem in config_disagreements(config, schema))
+
+
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        (lambda m, cv: m["compare"].append("vit"), "models.compare[2]: 'vit' is not a candidate"),
+        (lambda m, cv: m.update(prefer_on_tie="convnext_atto"), "models.prefer_on_tie: 'convnext_atto' is not in"),
+        (lambda m, cv: cv.update(candidate="resnet18"), "cv.candidate: 'resnet18' is not of architecture cnn"),
+    ],
+)
+def test_a_candidate_name_that_does_not_fit_is_named(change, named):
+    config = copy.deepcopy(CONFIG)
+    assert compared_candidates(config) == ["resnet18", "cnn"]
+    change(config["models"], config["cv"])
+    with pytest.raises(ValueError, match=re.escape(named)):
+        compared_candidates(config)
+
+
+@pytest.mark.parametrize(
+    "candidate, named",
+    [
+        ({"architecture": "vgg"}, "'vgg' is not one of"),
+        ({"architecture": "timm", "timm_model": "convnext_atto", "pretrianed": "w.safetensors"}, "pretrianed"),
+        ({"architecture": "resnet18", "stem_stride": 2}, "'width' is a required property"),
+    ],
+)
+def test_the_schema_names_what_is_wrong_with_a_candidate(candidate, named):
+    config = copy.deepcopy(CONFIG)
+    config["models"]["candidates"]["mine"] = candidate
+    with pytest.raises(WorkflowError, match=re.escape(named)):
+        validate(config, str(SCHEMA_FILE))
+
+
+def test_reserved_folder_names_are_no_candidates():
+    config = copy.deepcopy(CONFIG)
+    config["models"]["candidates"]["best"] = dict(config["models"]["candidates"]["resnet18"])
+    with pytest.raises(WorkflowError, match="best"):
+        validate(config, str(SCHEMA_FILE))

@@ -229,7 +229,7 @@ def test_cross_validation_scores_every_setting_on_every_fold(arrays):
 def train_fold(labelled_set, folder: Path, fold: int, steps: int) -> dict[str, Path]:
     """train.py for one fold of a small cnn; the paths of its outputs."""
     small = {k: v for k, v in SMALL_CNN.items() if k in ("channels", "kernel_size", "fc", "dropout")}
-    overrides = {"models": {"cnn": small}, "training": {"bn_recalibration_images": 64, "steps": steps}}
+    overrides = {"models": {"candidates": {"cnn": small}}, "training": {"bn_recalibration_images": 64, "steps": steps}}
     (folder / "best_setting.json").parent.mkdir(parents=True, exist_ok=True)
     (folder / "best_setting.json").write_text(json.dumps({"overrides": {"fc": [32]}}))
     names = ("model.pt", "history.csv", "metrics.json", "predictions.parquet")
@@ -307,7 +307,7 @@ def fake_fold_models(labelled_set, tmp_path, noise: dict[str, float]) -> dict[st
             pd.concat(frames)[[ID_COLUMN, "role", "views", *LABEL_COLUMNS]].to_parquet(folder / "predictions.parquet")
             recipe = {"architecture": model, "head": "tree", "model_spec": SMALL_CNN, "steps": 2, "epochs": 1,
                       "scheduler": "none", "rotate": False, "augment": {"shift_px": 0.0, "zoom": 0.0},
-                      "ema_decay": 0.0, "precision": "float32", "device": "cpu"}  # fmt: skip
+                      "ema_decay": 0.0, "precision": "float32", "device": "cpu", "pretrained": None}  # fmt: skip
             metrics = {**recipe, "fold": fold, "held_out_rmse": scale, "train_seconds": 1.0, "n_parameters": 10}
             (folder / "metrics.json").write_text(json.dumps(metrics))
             for key, name in (
@@ -352,7 +352,8 @@ def test_the_architecture_is_chosen_on_fold_0_the_better_one_or_the_preference_o
     clear = json.loads(publish(labelled_set, tmp_path / "clear", {"resnet18": 0.05, "cnn": 0.02}, "resnet18")[
         "metrics.json"].read_text())  # fmt: skip
     assert clear["model"] == "best" and clear["architecture_choice"]["chosen"] == "cnn" and clear["folds"] == 2
-    assert clear["architecture_choice"]["interval_95"][0] > 0 and "mild selection" in clear["selection_note"]
+    assert clear["architecture_choice"]["comparisons"]["resnet18"]["interval_95"][1] < 0  # RMSE(cnn) - RMSE(resnet18)
+    assert clear["candidate"] == "cnn" and "mild selection" in clear["selection_note"]
     held_out = len(fold_ids(pd.read_parquet(labelled_set["split"]), 0, held_out=True))
     assert clear["architecture_choice"]["fold"] == 0 and clear["architecture_choice"]["n_galaxies"] == held_out
     assert clear["compared"]["cnn_fold0"] == pytest.approx(0.02, rel=0.1) and clear["architecture"] == "cnn"

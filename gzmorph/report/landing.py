@@ -49,10 +49,14 @@ def rmse_interval(row: Mapping) -> str:
 
 def model_description(best: Mapping) -> str:
     """One line on the chosen model from the keys of best/metrics.json that are present."""
+    spec = mapping(best.get("model_spec"))
     parts = [f"{best[k]} {what}" for k, what in (("architecture", "architecture"), ("head", "head")) if best.get(k)]
-    width = mapping(best.get("model_spec")).get("width")
-    if best.get("architecture") and width:
-        parts[0] += f" (width {fmt_number(width)})"
+    detail = f"width {fmt_number(spec['width'])}" if spec.get("width") else spec.get("timm_model")
+    if best.get("architecture") and detail:
+        parts[0] += f" ({detail})"
+    pretrained = mapping(best.get("pretrained"))
+    if parts and pretrained.get("sha256"):
+        parts[0] += f", finetuned from {pretrained.get('path')} (SHA-256 {pretrained['sha256']})"
     if parts and best.get("folds") is not None:
         parts[0] += f", ensemble of {fmt_number(best['folds'])} fold models"
     if best.get("steps") is not None:
@@ -196,9 +200,9 @@ def models_notes(best: Mapping, scores: Sequence[Mapping], tta: Mapping) -> list
     ]
     choice = mapping(best.get("architecture_choice"))
     if choice.get("reason"):
-        chosen = choice.get("chosen", "n/a")
-        reason = choice["reason"]
-        lines.append(f"Architecture of the best model, chosen between resnet18 and cnn on fold 0: {chosen} ({reason}).")
+        chosen, reason = choice.get("chosen", "n/a"), choice["reason"]
+        candidates = ", ".join(mapping(choice.get("held_out_rmse"))) or "n/a"
+        lines.append(f"The best model's candidate, chosen among {candidates} on fold 0: {chosen} ({reason}).")
     if model_description(best):
         lines.append(f"Chosen model: {best.get('model', 'n/a')}: {model_description(best)}.")
     if best.get("selection_note"):
