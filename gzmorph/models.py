@@ -74,7 +74,7 @@ class ResNet18(nn.Module):
     48-px galaxies keep their detail. Its four stages have ``width``, 2, 4 and 8 x ``width`` channels (64 is the
     standard network; 32 trains about 3.5 times faster)."""
 
-    def __init__(self, head: str, stem_stride: int, width: int):
+    def __init__(self, head: nn.Module, stem_stride: int, width: int):
         super().__init__()
         self.stem = nn.Sequential(
             nn.Conv2d(3, width, kernel_size=3, stride=stem_stride, padding=1, bias=False),
@@ -92,7 +92,7 @@ class ResNet18(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.fc = nn.Linear(previous, N_LABELS)
-        self.head = make_head(head)
+        self.head = head
         for module in self.modules():  # torchvision's initialisation of its ResNets
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
@@ -107,7 +107,9 @@ class ResNet18(nn.Module):
 class CustomCNN(nn.Module):
     """Convolution blocks (conv, batch norm, ReLU, 2x2 max-pool), then fully connected layers with dropout."""
 
-    def __init__(self, head: str, size: int, channels: list[int], kernel_size: int, fc: list[int], dropout: float):
+    def __init__(
+        self, head: nn.Module, size: int, channels: list[int], kernel_size: int, fc: list[int], dropout: float
+    ):
         super().__init__()
         if size >> len(channels) < 1:
             raise ValueError(f"{len(channels)} pooling blocks shrink a {size}-px image below one pixel")
@@ -127,7 +129,7 @@ class CustomCNN(nn.Module):
             previous = width
         layers += [nn.Dropout(dropout), nn.Linear(previous, N_LABELS)]
         self.classifier = nn.Sequential(*layers)
-        self.head = make_head(head)
+        self.head = head
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.classifier(self.features(x)))

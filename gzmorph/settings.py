@@ -6,6 +6,7 @@ jobs whose slice changed: editing ``training.steps`` retrains both architectures
 script turns the dict into its settings object with the same entry (see ``gzmorph.cli``).
 """
 
+import os
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -190,7 +191,8 @@ class CrossValidationJob:
 
 def compared_candidates(config: dict) -> list[str]:
     """The candidates that train fold 0 and compete (models.compare), checked against the rest of the model section:
-    ValueError naming the key if one names a candidate that is not there, or of the wrong kind."""
+    ValueError naming the key if one names a candidate that is not there, or of the wrong kind, or weights that are
+    not there (before any job runs; gzmorph.encoders checks what is in them)."""
     models, cv = config["models"], config["cv"]
     declared = ", ".join(models["candidates"])
     named = {f"models.compare[{i}]": name for i, name in enumerate(models["compare"])}
@@ -202,6 +204,10 @@ def compared_candidates(config: dict) -> list[str]:
         raise ValueError(f"config models.prefer_on_tie: {models['prefer_on_tie']!r} is not in models.compare")
     if models["candidates"][cv["candidate"]]["architecture"] != "cnn":
         raise ValueError(f"config cv.candidate: {cv['candidate']!r} is not of architecture cnn")
+    for name in models["compare"]:
+        weights = models["candidates"][name].get("pretrained")
+        if weights is not None and not os.path.exists(weights):
+            raise ValueError(f"config models.candidates.{name}.pretrained: {weights}: no such file or folder")
     return list(models["compare"])
 
 

@@ -139,6 +139,12 @@ def test_a_key_in_one_place_but_not_the_others_is_named(break_it, named):
         (lambda m, cv: m["compare"].append("vit"), "models.compare[2]: 'vit' is not a candidate"),
         (lambda m, cv: m.update(prefer_on_tie="convnext_atto"), "models.prefer_on_tie: 'convnext_atto' is not in"),
         (lambda m, cv: cv.update(candidate="resnet18"), "cv.candidate: 'resnet18' is not of architecture cnn"),
+        (
+            lambda m, cv: (
+                m["compare"].append("convnext_atto") or m["candidates"]["convnext_atto"].update(pretrained="z")
+            ),
+            "models.candidates.convnext_atto.pretrained: z: no such file or folder",
+        ),
     ],
 )
 def test_a_candidate_name_that_does_not_fit_is_named(change, named):
