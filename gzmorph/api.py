@@ -7,8 +7,9 @@
     gzmorph.write_catalogue(table, "cutouts.fits")  # units, descriptions and the model's identity in the header
 
 Images are JPEG or PNG files of any name and size, in a folder, a .zip/.tar/.tar.gz archive, or a list of files;
-they must have the Galaxy Zoo 2 pixel scale (``gzmorph.command.PIXEL_SCALE``). The ``gzmorph predict`` command runs
-exactly these functions.
+they must have the Galaxy Zoo 2 pixel scale (``gzmorph.command.PIXEL_SCALE``). Other files (FITS frames, notes) and
+images that fail to decode are skipped, logged and listed with the reason in ``table.attrs["skipped"]``. The
+``gzmorph predict`` command runs exactly these functions.
 """
 
 import hashlib
@@ -24,6 +25,7 @@ import torch
 from torch import nn
 
 from gzmorph import __version__
+from gzmorph.archives import Skipped
 from gzmorph.catalogue import P_MERGER, CatalogueError, ColumnInfo, id_array, member_merger_column
 from gzmorph.catalogue import write_catalogue as write_frames
 from gzmorph.checkpoint import CheckpointError
@@ -33,6 +35,8 @@ from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.mergers.crossfit import p_merger
 from gzmorph.models import load_model as load_network
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+
+SKIPPED = "skipped"  # the key of table.attrs listing the files not read: (file, reason)
 
 
 @dataclass(frozen=True)
@@ -73,13 +77,15 @@ def predict(
 ) -> pd.DataFrame:
     """The 37 predicted vote fractions and their ``_std`` spread over ``tta`` augmented views (1-8), one row per
     image of a folder, archive or list of image files, indexed by ID: the file stem, as an integer when every
-    stem is one. ``table.attrs`` holds the metadata that ``write_catalogue`` puts in a FITS or ECSV header."""
+    stem is one. ``table.attrs`` holds the metadata that ``write_catalogue`` puts in a FITS or ECSV header, and
+    under ``"skipped"`` the files not read, as (file, reason) pairs (a FITS file, a text file, a broken image)."""
     check_tta(tta)
-    frames = predict_images(model.network, images, model.geometry, model.device, tta, batch_size, workers)
+    skipped: Skipped = []
+    frames = predict_images(model.network, images, model.geometry, model.device, tta, batch_size, workers, skipped)
     table = pd.concat(list(frames), ignore_index=True)
     table[ID_COLUMN] = id_array(table[ID_COLUMN])
     table = table.set_index(ID_COLUMN)
-    table.attrs.update(metadata(model, tta))
+    table.attrs.update(metadata(model, tta), **{SKIPPED: skipped})
     return table
 
 
@@ -118,5 +124,8 @@ def write_catalogue(
     extra: dict[str, ColumnInfo] | None = None,
 ) -> int:
     """Write a table from :func:`predict` to .csv (the Kaggle columns), .parquet, .fits or .ecsv (units,
-    descriptions, ``table.attrs`` as header metadata); ``extra`` describes columns you added. Returns the row count."""
-    return write_frames([table.reset_index()], path, table.attrs, readable_names, extra)
+    descriptions, ``table.attrs`` as header metadata); ``extra`` describes columns you added. The log line of the
+    catalogue names the files :func:`predict` skipped. Returns the row count."""
+    header = {key: value for key, value in table.attrs.items() if key != SKIPPED}
+    skipped = table.attrs.get(SKIPPED, [])
+    return write_frames([table.reset_index()], path, header, readable_names, extra, skipped)

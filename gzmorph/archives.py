@@ -2,7 +2,9 @@
 
 Nothing is unpacked to disk. The workflow's image members are named ``<GalaxyID>.jpg`` or ``<GalaxyID>.jpeg``
 (any folder inside the archive); other members (folders, READMEs) are ignored. Images to predict for
-(:func:`iter_named_images`) may have any name: JPEG or PNG files, each identified by its file stem. Members whose
+(:func:`iter_named_images`) may have any name: JPEG or PNG files, each identified by its file stem; every other file
+is skipped and named with the reason (a FITS file: how to convert it), except hidden files and the macOS litter
+(``.DS_Store``, ``._x.jpg``, ``__MACOSX/``) that zip tools add, skipped silently. Members whose
 path is absolute or climbs out with ``..``, and links, are refused: such an archive was not made by a survey
 pipeline and could overwrite files if a user ever unpacked it. An archive that is cut short or corrupt (an
 interrupted download) raises DataError naming the file and the last member read successfully, instead of silently
@@ -14,6 +16,7 @@ import codecs
 import csv
 import gzip
 import io
+import logging
 import lzma
 import os
 import tarfile
@@ -29,8 +32,17 @@ import pandas as pd
 
 from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS
 
+log = logging.getLogger(__name__)
+
 IMAGE_SUFFIXES = (".jpg", ".jpeg")  # the workflow's images: Galaxy Zoo JPEGs named <GalaxyID>.jpg
 NAMED_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")  # images of any name to predict for
+FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fz", ".fits.gz", ".fit.gz", ".fts.gz")
+FITS_REASON = (
+    "FITS: the models learnt from SDSS gri colour JPEGs; make a colour JPEG or PNG from the g, r, i frames first, "
+    "e.g. with astropy.visualization.make_lupton_rgb as the README shows"
+)
+NOT_AN_IMAGE = "not a JPEG or PNG image"
+NAMED_SKIPS = 10  # skipped files named one by one in the log and in a summary; the rest are counted
 MAX_ID = 2**64 - 1
 _DAMAGE_ERRORS = (tarfile.TarError, zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 _DECOMPRESSORS = {b"\x1f\x8b": gzip.open, b"BZh": bz2.open, b"\xfd7zXZ\x00": lzma.open}
@@ -62,9 +74,41 @@ def image_name_of(source: str | os.PathLike, member: str) -> str | None:
     """The file stem of a JPEG or PNG member (``NGC 4038`` for ``cutouts/NGC 4038.png``); None for other members and
     for the hidden files and macOS resource forks (``.x.jpg``, ``__MACOSX/``) that zip tools add."""
     path = _member_path(source, member)
-    if path.suffix.lower() not in NAMED_IMAGE_SUFFIXES or any(p.startswith(".") or p == "__MACOSX" for p in path.parts):
+    if path.suffix.lower() not in NAMED_IMAGE_SUFFIXES or _hidden(path):
         return None
     return path.stem
+
+
+def _hidden(path: PurePosixPath) -> bool:
+    return any(p.startswith(".") or p == "__MACOSX" for p in path.parts)
+
+
+Skipped = list[tuple[str, str]]  # (file or archive member, why it was not read), in reading order
+
+
+def not_read_reason(name: str) -> str:
+    """Why a file that is not a JPEG or PNG is not read; for FITS, how to make one the models can read."""
+    return FITS_REASON if name.lower().endswith(FITS_SUFFIXES) else NOT_AN_IMAGE
+
+
+def skip(skipped: Skipped, where: str, reason: str) -> None:
+    """Note a file that is not read, and log it (one line each for the first NAMED_SKIPS, then one for the rest)."""
+    skipped.append((where, reason))
+    if len(skipped) <= NAMED_SKIPS:
+        log.warning("skipped %s: %s", where, reason)
+    elif len(skipped) == NAMED_SKIPS + 1:
+        log.warning("skipped more files, not named one by one (gzmorph.predict: all in table.attrs['skipped'])")
+
+
+def describe_skipped(skipped: Skipped) -> str:
+    """'skipped 3 files: a.fits, b.fits (FITS: ...); notes.txt (not a JPEG or PNG image)', the first NAMED_SKIPS
+    named and grouped by reason, the rest counted."""
+    groups: dict[str, list[str]] = {}
+    for where, reason in skipped[:NAMED_SKIPS]:
+        groups.setdefault(reason, []).append(where)
+    named = "; ".join(f"{', '.join(files)} ({reason})" for reason, files in groups.items())
+    more = f"; and {len(skipped) - NAMED_SKIPS} more" if len(skipped) > NAMED_SKIPS else ""
+    return f"skipped {len(skipped)} file{'' if len(skipped) == 1 else 's'}: {named}{more}"
 
 
 def _archive_kind(path: Path) -> str:
@@ -196,20 +240,38 @@ def iter_images(source: str | os.PathLike, wanted: set[int] | None = None) -> It
             yield galaxy_id, member, data
 
 
-def iter_named_images(sources: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str, bytes]]:
+def _named_image_key(skipped: Skipped) -> Key:
+    """``image_name_of`` that also notes every file it declines, hidden files and macOS litter aside."""
+
+    def key(source: Path, member: str) -> str | None:
+        name = image_name_of(source, member)
+        if name is None and not _hidden(_member_path(source, member)):
+            skip(skipped, str(source / member), not_read_reason(member))
+        return name
+
+    return key
+
+
+def iter_named_images(
+    sources: Iterable[str | os.PathLike], skipped: Skipped | None = None
+) -> Iterator[tuple[str, str, bytes]]:
     """Yield (file stem, file or member path, image bytes) for every JPEG or PNG in ``sources``, each a directory, a
-    .zip, .tar or .tar.gz archive, or one image file.
+    .zip, .tar or .tar.gz archive, or one image file; every other file is logged and added to ``skipped``.
 
     The stem is the image's ID, so two images with the same stem (``m51.jpg`` and ``sub/m51.png``) raise DataError
-    naming both; so does a source without any image.
+    naming both; so does a source without any image (naming the files it skipped), or a FITS file given as a source.
     """
+    skipped = [] if skipped is None else skipped
     seen: dict[str, str] = {}
     for source in sources:
         path = Path(source)
+        skipped_before = len(skipped)
+        if path.is_file() and path.name.lower().endswith(FITS_SUFFIXES):
+            raise DataError(f"{path}: {FITS_REASON}")
         if path.is_file() and path.suffix.lower() in NAMED_IMAGE_SUFFIXES:
             items: Images = iter([(path.stem, "", path.read_bytes())])
         else:
-            items = _images(path, lambda _: True, image_name_of)
+            items = _images(path, lambda _: True, _named_image_key(skipped))
         found = False
         for name, member, data in items:
             where = str(path / member) if member else str(path)
@@ -221,7 +283,8 @@ def iter_named_images(sources: Iterable[str | os.PathLike]) -> Iterator[tuple[st
             found = True
             yield name, where, data
         if not found:
-            raise DataError(f"{path}: no JPEG or PNG images (.jpg, .jpeg, .png) found")
+            declined = f"; {describe_skipped(skipped[skipped_before:])}" if len(skipped) > skipped_before else ""
+            raise DataError(f"{path}: no JPEG or PNG images (.jpg, .jpeg, .png) found{declined}")
 
 
 def list_images(source: str | os.PathLike) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from astropy.io import fits
 from astropy.table import Table
 
-from gzmorph.archives import MAX_ID
+from gzmorph.archives import MAX_ID, Skipped, describe_skipped
 from gzmorph.io import atomic_path
 from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS, MERGER_COLUMN, N_LABELS, READABLE_NAMES, describe
 
@@ -137,13 +137,14 @@ def write_catalogue(
     metadata: Mapping[str, str | int | float] | None = None,
     readable_names: bool = False,
     extra: Mapping[str, ColumnInfo] | None = None,
+    skipped: Skipped | None = None,
 ) -> int:
     """Write catalogue frames to ``path``; returns the row count.
 
     .csv: the Kaggle submission columns (the ID and the 37 vote fractions); .parquet: every column; .fits and .ecsv:
     every column with its unit and description (``column_info``, ``extra`` for other columns) and ``metadata`` in
     the header (FITS keywords: at most 8 characters). ``readable_names`` renames the vote columns (``odd_merger``
-    for ``Class8.6``).
+    for ``Class8.6``). The closing log line names the input files ``skipped`` (``inference.predict_images``).
     """
     kind = output_format(path)
     rows, started = 0, time.perf_counter()
@@ -157,25 +158,29 @@ def write_catalogue(
         else:
             rows = _write_stream(frames, partial, kind, readable_names)
     seconds = time.perf_counter() - started
-    log.info("wrote %d galaxies to %s in %.1f s (%.1f galaxies/s)", rows, path, seconds, rows / max(seconds, 1e-9))
+    speed = rows / max(seconds, 1e-9)
+    not_read = f"; {describe_skipped(skipped)}" if skipped else ""
+    log.info("wrote %d galaxies to %s in %.1f s (%.1f galaxies/s)%s", rows, path, seconds, speed, not_read)
     return rows
 
 
 def _write_stream(frames: Iterable[pd.DataFrame], partial: Path, kind: str, readable_names: bool) -> int:
     rows, writer = 0, None
     rename = readable_name if readable_names else str
-    for frame in frames:
-        if kind == "csv":
-            kaggle_columns(frame).rename(columns=rename).to_csv(
-                partial, mode="a" if rows else "w", header=not rows, index=False, float_format="%.6f"
-            )
-        else:
-            table = pa.Table.from_pandas(frame.rename(columns=rename), preserve_index=False)
-            writer = writer or pq.ParquetWriter(partial, table.schema)
-            writer.write_table(table)
-        rows += len(frame)
-    if writer is not None:
-        writer.close()
+    try:
+        for frame in frames:
+            if kind == "csv":
+                kaggle_columns(frame).rename(columns=rename).to_csv(
+                    partial, mode="a" if rows else "w", header=not rows, index=False, float_format="%.6f"
+                )
+            else:
+                table = pa.Table.from_pandas(frame.rename(columns=rename), preserve_index=False)
+                writer = writer or pq.ParquetWriter(partial, table.schema)
+                writer.write_table(table)
+            rows += len(frame)
+    finally:
+        if writer is not None:
+            writer.close()  # also after a failure, so that the removed file's space is freed at once
     if rows == 0:
         _write_empty(partial, kind)
     return rows

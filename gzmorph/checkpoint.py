@@ -54,16 +54,21 @@ class EnsembleCheckpoint:
 
 def save(checkpoint: Checkpoint, path: str | os.PathLike) -> None:
     """torch.save to a temporary file beside ``path``, then rename it into place."""
-    with atomic_path(path) as partial:
-        torch.save({"format": FORMAT, "version": VERSION, **_content(checkpoint)}, partial)
+    _save({"format": FORMAT, "version": VERSION, **_content(checkpoint)}, path)
 
 
 def save_ensemble(ensemble: "EnsembleCheckpoint", path: str | os.PathLike) -> None:
     """The ensemble form: every member's content under one format marker and version, written atomically."""
     members = [_content(member) for member in ensemble.members]
     content = {"format": ENSEMBLE_FORMAT, "version": ENSEMBLE_VERSION, "members": members, "info": ensemble.info}
-    with atomic_path(path) as partial:
-        torch.save(content, partial)
+    _save(content, path)
+
+
+def _save(content: dict, path: str | os.PathLike) -> None:
+    """torch.save through a Python file: torch's own writer would lose the errno of a full disk and keep its file
+    open after failing."""
+    with atomic_path(path) as partial, partial.open("wb") as file:
+        torch.save(content, file)
 
 
 def load(path: str | os.PathLike, map_location: torch.device | str = "cpu") -> Checkpoint:

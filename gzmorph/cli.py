@@ -12,7 +12,8 @@ needs (names of :data:`gzmorph.settings.SLICES`) and the wildcards it reads. :fu
   ``--configfile`` (config.yaml by default) by the same function the rule uses, so config.yaml is the only source of
   defaults.
 
-Any exception of ``main`` is logged with its traceback to the rule's log file before the script exits non-zero.
+Any exception of ``main`` is logged with its traceback to the rule's log file before the script exits non-zero; a
+full disk (:class:`gzmorph.io.DiskFullError`) as one line naming the file, without one.
 """
 
 import argparse
@@ -27,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from gzmorph.device import log_job_context
+from gzmorph.io import DISK_FULL_ERRNOS, DiskFullError
 from gzmorph.settings import SLICES
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,8 @@ CHOICE = Files("choice", "results/models/best/metrics.json naming the chosen mod
 
 
 def run(main: Callable[[argparse.Namespace], None], interface: Interface, snakemake=None) -> None:
-    """Bind the arguments, log to the rule's log, run ``main``; log any failure with its traceback, exit 1."""
+    """Bind the arguments, log to the rule's log, run ``main``; log any failure with its traceback (a full disk: one
+    line), exit 1."""
     log_path = _log_path(snakemake) if snakemake is not None else None
     try:
         args = bind_snakemake(interface, snakemake) if snakemake is not None else parse_command_line(interface)
@@ -90,6 +93,10 @@ def run(main: Callable[[argparse.Namespace], None], interface: Interface, snakem
         setup_logging(log_path)
         log_job_context()
         main(args)
+    except DiskFullError as error:  # the file and what to do are the whole story: no traceback
+        setup_logging(log_path, keep=True)
+        log.error("%s", error)
+        sys.exit(1)
     except Exception as error:
         setup_logging(log_path, keep=True)
         log.exception("%s: %s", type(error).__name__, error)
@@ -198,12 +205,28 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+class RuleLog(logging.FileHandler):
+    """The rule's log file. It may sit on the disk that filled up: its lines still reach stderr, and a write or
+    close it cannot do is no "Logging error" traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if getattr(sys.exc_info()[1], "errno", None) not in DISK_FULL_ERRNOS:
+            super().handleError(record)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError as error:
+            if error.errno not in DISK_FULL_ERRNOS:
+                raise
+
+
 def setup_logging(log_path: str | None, keep: bool = False) -> None:
     """Log to stderr, and to the rule's log file when there is one (appending with ``keep``)."""
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if log_path:
         Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_path, mode="a" if keep else "w"))
+        handlers.append(RuleLog(log_path, mode="a" if keep else "w"))
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
     )

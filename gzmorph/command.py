@@ -2,7 +2,8 @@
 
 It runs the functions of ``gzmorph.api`` (as does ``scripts/predict.py``, the workflow's hand-run script) and turns
 a problem with the user's files (no images, a duplicate ID, a file that is not a model, an output it cannot write)
-into one line naming the file, with exit status 2 and no traceback.
+into one line naming the file, with exit status 2 and no traceback; a full disk into one line naming the file being
+written, with exit status 1.
 """
 
 import argparse
@@ -16,6 +17,7 @@ from gzmorph.archives import DataError
 from gzmorph.catalogue import FORMATS, CatalogueError, output_format
 from gzmorph.checkpoint import CheckpointError
 from gzmorph.cli import available_cores
+from gzmorph.io import DiskFullError
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 
 DEFAULT_MODEL = Path("results/models/best/model.pt")  # the workflow's published best model
@@ -84,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         predict_catalogue(
             model, args.images, args.out, args.tta, args.batch_size, args.threads, args.readable_names, curves
         )
+    except DiskFullError as error:  # an OSError, but the machine's problem rather than the user's input
+        print(f"gzmorph {args.command}: error: {error}", file=sys.stderr)
+        return 1
     except USER_ERRORS as error:
         print(f"gzmorph {args.command}: error: {error}", file=sys.stderr)
         return 2

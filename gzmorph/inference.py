@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from gzmorph.archives import DataError, iter_named_images
+from gzmorph.archives import DataError, Skipped, iter_named_images, skip
 from gzmorph.augment import to_device_batch
 from gzmorph.catalogue import catalogue_frame
 from gzmorph.geometry import Geometry
@@ -165,21 +165,22 @@ def image_sources(images: ImageSources) -> list[str | os.PathLike]:
 
 
 def decoded_batches(
-    images: ImageSources, geometry: Geometry, batch_size: int, workers: int = 1
+    images: ImageSources, geometry: Geometry, batch_size: int, workers: int = 1, skipped: Skipped | None = None
 ) -> Iterator[tuple[list, np.ndarray]]:
     """(IDs, uint8 fields (B, F, F, 3)) of every JPEG or PNG that ``iter_named_images`` reads; an ID is the file stem.
 
-    Decoding runs in ``workers`` processes, as in preprocessing; an image that fails to decode is skipped and logged
-    with its file name and reason. DataError when nothing could be decoded, so an empty or wholly broken input
-    never yields an empty catalogue.
+    Decoding runs in ``workers`` processes, as in preprocessing. Every file not read (one that is not a JPEG or PNG,
+    an image that fails to decode) is logged with its reason and added to ``skipped``. DataError when nothing could be
+    decoded, so an empty or wholly broken input never yields an empty catalogue.
     """
     sources = image_sources(images)
+    skipped = [] if skipped is None else skipped
     ids: list[str] = []
     fields = np.empty((batch_size, geometry.field, geometry.field, 3), dtype=np.uint8)
     decoded = 0
-    for item in decode_items(iter_named_images(sources), geometry, workers):
+    for item in decode_items(iter_named_images(sources, skipped), geometry, workers):
         if item.field is None:
-            log.warning("skipped %s, which cannot be decoded (%s)", item.member, item.error)
+            skip(skipped, item.member, f"cannot be decoded ({item.error})")
             continue
         fields[len(ids)] = item.field
         ids.append(item.galaxy_id)
@@ -201,12 +202,14 @@ def predict_images(
     tta: int = 1,
     batch_size: int = 256,
     workers: int = 1,
+    skipped: Skipped | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Catalogue rows with their TTA spread, one frame per batch, for every JPEG or PNG in a directory, archive or
-    list of image files (in reading order); the ID column holds the file stems (``catalogue.id_array``)."""
+    list of image files (in reading order); the ID column holds the file stems (``catalogue.id_array``). The files
+    not read (other files, images that fail to decode) are logged and added to ``skipped`` with the reason."""
     check_tta(tta)
     with tqdm(desc="predict", unit="img", mininterval=2.0) as bar:
-        for ids, fields in decoded_batches(images, geometry, batch_size, workers):
+        for ids, fields in decoded_batches(images, geometry, batch_size, workers, skipped):
             yield catalogue_rows(model, ids, fields, geometry.size, device, tta, batch_size)
             bar.update(len(ids))
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gzmorph.geometry import Geometry
+from gzmorph.io import atomic_path
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 
 SHARD_DIR = "shards"
@@ -53,11 +54,8 @@ class ShardWriter:
     def _flush(self) -> None:
         if self.fill == 0:
             return
-        final = shard_path(self.set_dir, self.shard)
-        partial = final.with_name(final.name + ".partial")
-        with open(partial, "wb") as f:
-            np.save(f, self.buffer[: self.fill])
-        partial.replace(final)
+        with atomic_path(shard_path(self.set_dir, self.shard)) as partial, partial.open("wb") as file:
+            np.save(file, self.buffer[: self.fill])  # a file, not a path: np.save would add .npy to the name
         self.shard += 1
         self.fill = 0
 

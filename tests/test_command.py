@@ -2,6 +2,7 @@
 names, the FITS / ECSV catalogues they write, and every bad input a user meets on this path (one line, exit 2)."""
 
 import io
+import itertools
 import json
 import re
 import shutil
@@ -23,6 +24,7 @@ from PIL import Image
 import gzmorph
 from gzmorph import checkpoint as checkpoints
 from gzmorph import command
+from gzmorph.archives import FITS_REASON, NOT_AN_IMAGE, iter_images
 from gzmorph.catalogue import SPREAD_COLUMNS, CatalogueError, ColumnInfo, catalogue_frame, column_info, write_catalogue
 from gzmorph.checkpoint import Checkpoint, EnsembleCheckpoint
 from gzmorph.geometry import decode_field
@@ -30,6 +32,7 @@ from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, READABLE_NAMES
 from gzmorph.mergers.estimators import EDGES, N_BINS
 from gzmorph.models import build_model
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+from tests.conftest import SAMPLE_TEST_IMAGES
 from tests.scripts import CONFIG, config_overlay, run_script
 from tests.test_inference import GEOMETRY, SPEC  # the same tiny network
 
@@ -68,8 +71,23 @@ def cutouts(tmp_path) -> Path:
     return folder
 
 
+@pytest.fixture
+def sample_cutouts(tmp_path) -> Path:
+    """Six JPEGs of the shipped unlabelled sample, in a folder of their own."""
+    folder = tmp_path / "sample"
+    folder.mkdir()
+    for galaxy_id, _, data in itertools.islice(iter_images(SAMPLE_TEST_IMAGES), 6):
+        (folder / f"{galaxy_id}.jpg").write_bytes(data)
+    return folder
+
+
 def gzmorph_predict(*args) -> int:
     return command.main(["predict", *map(str, args), "--threads", "1"])
+
+
+def log_lines(capsys) -> list[str]:
+    """The command's log messages on stderr, apart from the progress bar that shares their lines."""
+    return re.findall(r"gzmorph: (.*)", capsys.readouterr().err)
 
 
 def error_line(capsys) -> str:
@@ -166,8 +184,48 @@ def test_grey_rgba_16_bit_and_tiny_images_are_predicted(model_path, tmp_path):
 def test_a_corrupt_image_is_skipped_and_named_in_one_line(model_path, cutouts, tmp_path, capsys):
     (cutouts / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     assert gzmorph_predict(cutouts, "--out", tmp_path / "c.parquet", "--model", model_path, "--tta", 1) == 0
-    assert "broken.png, which cannot be decoded (not a readable JPEG or PNG image" in capsys.readouterr().err
+    assert "broken.png: cannot be decoded (not a readable JPEG or PNG image" in capsys.readouterr().err
     assert sorted(pd.read_parquet(tmp_path / "c.parquet")[ID_COLUMN]) == sorted(NAMES)
+
+
+def test_files_it_does_not_read_are_named_with_the_reason(model_path, sample_cutouts, tmp_path, capsys):
+    fits_frame, notes = sample_cutouts / "NGC 4038_r.fits", sample_cutouts / "notes.txt"
+    fits_frame.write_bytes(b"SIMPLE  =                    T" + bytes(2850))
+    notes.write_text("observing notes")
+    (sample_cutouts / ".DS_Store").write_bytes(b"\0\1")  # hidden: skipped silently
+    out = tmp_path / "cat.fits"
+    assert gzmorph_predict(sample_cutouts, "--out", out, "--model", model_path, "--tta", 1) == 0
+    assert len(Table.read(out)) == 6
+    lines = log_lines(capsys)
+    assert [line for line in lines if line.startswith("skipped")] == [
+        f"skipped {fits_frame}: {FITS_REASON}",
+        f"skipped {notes}: {NOT_AN_IMAGE}",
+    ]
+    assert lines[-1].startswith(f"wrote 6 galaxies to {out} in ")
+    assert lines[-1].endswith(f"; skipped 2 files: {fits_frame} ({FITS_REASON}); {notes} (not a JPEG or PNG image)")
+    assert "gri colour JPEGs" in FITS_REASON and "make_lupton_rgb" in FITS_REASON
+
+    table = gzmorph.predict(gzmorph.load_model(model_path, "cpu"), sample_cutouts, tta=1)
+    assert len(table) == 6 and table.attrs["skipped"] == [(str(fits_frame), FITS_REASON), (str(notes), NOT_AN_IMAGE)]
+    gzmorph.write_catalogue(table, tmp_path / "api.fits")  # the list stays out of the FITS header
+    assert "SKIPPED" not in fits.getheader(tmp_path / "api.fits", 1)
+
+
+def test_many_skipped_files_are_named_up_to_a_cap_and_counted(model_path, sample_cutouts, tmp_path, capsys):
+    for k in range(12):
+        (sample_cutouts / f"field{k:02d}_r.fits.gz").write_bytes(b"\x1f\x8b")
+    assert gzmorph_predict(sample_cutouts, "--out", tmp_path / "c.csv", "--model", model_path, "--tta", 1) == 0
+    lines = log_lines(capsys)
+    assert sum(": FITS: the models learnt" in line for line in lines) == 10  # one line each for the first ten
+    assert lines[-1].count(".fits.gz") == 10 and lines[-1].endswith(f"({FITS_REASON}); and 2 more")
+    assert "skipped 12 files: " in lines[-1] and len(pd.read_csv(tmp_path / "c.csv")) == 6
+
+
+def test_a_fits_file_given_as_the_images_stops_with_the_reason(model_path, tmp_path, capsys):
+    frame = tmp_path / "NGC 4038_r.fits.gz"
+    frame.write_bytes(b"\x1f\x8b\x08 not a tar")
+    assert gzmorph_predict(frame, "--out", tmp_path / "c.fits", "--model", model_path) == 2
+    assert error_line(capsys).endswith(f"error: {frame}: {FITS_REASON}")
 
 
 def folder_of(tmp_path: Path, files: dict[str, bytes]) -> Path:
@@ -189,7 +247,11 @@ def png(seed: int) -> bytes:
     "files, message",
     [
         ({}, r"images: no JPEG or PNG images \(.jpg, .jpeg, .png\) found"),
-        ({"README.txt": b"no images", "notes.fits": b"SIMPLE"}, "images: no JPEG or PNG images"),
+        (
+            {"README.txt": b"no images", "notes.fits": b"SIMPLE"},
+            r"images: no JPEG or PNG images .* found; skipped 2 files: \S+/README.txt \(not a JPEG or PNG image\); "
+            r"\S+/notes.fits \(FITS: the models learnt from SDSS gri colour JPEGs",
+        ),
         ({"a.jpg": b"garbage", "b.png": b""}, "images: no image could be decoded; nothing to predict"),
         ({"m51.jpg": png(1), "deep/m51.png": png(2)}, r"two images have the ID 'm51' .*: \S+deep/m51.png, \S+/m51.jpg"),
     ],

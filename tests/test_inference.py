@@ -219,10 +219,15 @@ def test_an_undecodable_jpeg_is_skipped_and_named(checkpoint, jpeg_dir, tmp_path
     shutil.copytree(jpeg_dir, folder)
     (folder / "999.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     model, _ = load_model(checkpoint)
+    skipped = []
     with caplog.at_level("WARNING"):
-        rows = pd.concat(list(predict_images(model, folder, GEOMETRY, "cpu", batch_size=3, workers=workers)))
+        rows = pd.concat(list(predict_images(model, folder, GEOMETRY, "cpu", 1, 3, workers, skipped)))
     assert sorted(rows[ID_COLUMN]) == sorted(IDS)
-    assert "999.jpg, which cannot be decoded" in caplog.text
+    assert f"skipped {folder / '999.jpg'}: cannot be decoded (" in caplog.text
+    assert {(Path(where).name, reason.split(" (")[0]) for where, reason in skipped} == {
+        ("999.jpg", "cannot be decoded"),
+        ("README.txt", "not a JPEG or PNG image"),
+    }
 
 
 def test_predicting_an_empty_folder_fails_naming_it(checkpoint, tmp_path):

@@ -20,6 +20,8 @@ DPI = 120
 
 def save_figure(figure: Figure, path: str | os.PathLike) -> None:
     """Write ``figure`` as PNG atomically (complete or absent) and free its memory."""
-    with atomic_path(path) as partial:
-        figure.savefig(partial, dpi=DPI, format="png")
-    plt.close(figure)
+    try:
+        with atomic_path(path) as partial:
+            figure.savefig(partial, dpi=DPI, format="png")
+    finally:
+        plt.close(figure)
