@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from gzmorph.labels import N_LABELS
 from gzmorph.models import build_model
@@ -107,11 +108,14 @@ def probe_rates(spec: dict, batch_size: int, size: int, device: torch.device) ->
     return {name: round(batch_size / min(times[PROBE_WARMUP_STEPS:]), 1) for name, times in seconds.items()}
 
 
-def _timed_step(model, x: torch.Tensor, y: torch.Tensor, device: torch.device, cpu_bfloat16: bool) -> Callable:
+def _timed_step(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, device: torch.device, cpu_bfloat16: bool
+) -> Callable:
     """A function running one training step of a copy of ``model`` (as training holds it) and returning its
     seconds."""
     trained = to_training_device(copy.deepcopy(model), device, cpu_bfloat16).train()
-    optimizer = torch.optim.AdamW(trained.parameters())  # the step's cost is that of any param grouping
+    # plain AdamW, not the job's optimizer: parameter groups change no step's cost
+    optimizer = torch.optim.AdamW(trained.parameters())
 
     def step() -> float:
         start = time.perf_counter()
