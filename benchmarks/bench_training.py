@@ -3,7 +3,8 @@
 For each compared candidate of the config (models.compare, or the candidates named by --candidates) this times
 training steps as ``fit`` runs them (gather uint8 fields from the in-memory set, move to the
 device, convert, crop or rotate, forward, backward, optimizer step) and the same steps on one float batch already on
-the device, in the precision the config's training uses (``training.cpu_bfloat16`` on the CPU). The difference is
+the device, in the precision a training job of the config would use (``training.cpu_bfloat16`` on the CPU, resolved
+per model by ``gzmorph.precision.job_precision`` as in the train job: auto probes). The difference is
 what loading, augmentation and bookkeeping cost; the aim is under 15% of the step time.
 
     python benchmarks/bench_training.py                 # results/data/train if it exists, else synthetic fields
@@ -24,9 +25,9 @@ from gzmorph.augment import to_device_batch
 from gzmorph.cli import load_config
 from gzmorph.device import pick_device
 from gzmorph.geometry import field_size
-from gzmorph.inference import training_precision
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 from gzmorph.models import build_model, count_parameters, resolve_spec
+from gzmorph.precision import job_precision
 from gzmorph.settings import SLICES, compared_candidates
 from gzmorph.shards import ShardSet, ShardWriter
 from gzmorph.training import make_optimizer, to_training_device, train_step
@@ -63,8 +64,10 @@ def timed(step, steps: int, device: torch.device) -> float:
 
 
 def bench_model(name, spec, settings, images, labels, size, device, steps, rounds) -> dict:
+    precision = job_precision(spec, settings, size, device)
+    bfloat16 = precision.cpu_bfloat16
     torch.manual_seed(0)
-    model = to_training_device(build_model(spec), device, settings.cpu_bfloat16).train()
+    model = to_training_device(build_model(spec), device, bfloat16).train()
     optimizer = make_optimizer(model, settings)
     batch = settings.batch_size
     on_device = torch.from_numpy(images).to(device) if device.type == "cuda" else images
@@ -80,13 +83,13 @@ def bench_model(name, spec, settings, images, labels, size, device, steps, round
                 taken, device, size, rotate, generator, settings.augment.shift_px, settings.augment.zoom
             )
             y = labels_on[torch.from_numpy(rows).to(device)]
-            train_step(model, optimizer, x, y, device, settings.cpu_bfloat16)
+            train_step(model, optimizer, x, y, device, bfloat16)
 
         return step
 
     fixed_x = to_device_batch(images[:batch], device, size, rotate=False)
     fixed_y = labels_on[:batch]
-    runs = {"bare": lambda: train_step(model, optimizer, fixed_x, fixed_y, device, settings.cpu_bfloat16)}
+    runs = {"bare": lambda: train_step(model, optimizer, fixed_x, fixed_y, device, bfloat16)}
     runs.update(plain=pipeline(False), rotated=pipeline(True))
     seconds = {kind: [] for kind in runs}
     for _ in range(rounds):  # interleaved rounds, best of each: machine load hits all three alike
@@ -95,6 +98,8 @@ def bench_model(name, spec, settings, images, labels, size, device, steps, round
     bare, plain, rotated = (min(seconds[kind]) for kind in ("bare", "plain", "rotated"))
     return {
         "model": name,
+        "precision": precision.precision,
+        "precision_reason": precision.reason,
         "parameters": count_parameters(model),
         "bare_images_per_s": batch / bare,
         "pipeline_images_per_s": batch / plain,
@@ -128,10 +133,9 @@ def main() -> None:
         images, labels = shards.all_images(), shards.labels
     models = config["models"]
     specs = {name: resolve_spec(models["candidates"][name], models["head"], size) for name in names}
-    precision = training_precision(device, settings.cpu_bfloat16)
     print(
-        f"device {device} ({precision} passes), {len(images)} images from {source}, batch {settings.batch_size},"
-        f" view {size} px"
+        f"device {device} (training.cpu_bfloat16: {settings.cpu_bfloat16}), {len(images)} images from {source},"
+        f" batch {settings.batch_size}, view {size} px"
     )
     for name, spec in specs.items():
         print(json.dumps({k: round(v, 1) if isinstance(v, float) else v for k, v in bench_model(

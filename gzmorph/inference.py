@@ -50,7 +50,8 @@ def check_tta(tta: int) -> int:
 
 def autocast(device: torch.device, cpu_bfloat16: bool = False):
     """bf16 autocast on CUDA; on the CPU only with ``cpu_bfloat16`` (faster only where the CPU has bfloat16
-    instructions: training opts in with ``training.cpu_bfloat16``, prediction stays float32 and exact)."""
+    instructions: training passes its job's resolved ``training.cpu_bfloat16``, gzmorph.precision; prediction stays
+    float32 and exact)."""
     enabled = training_precision(device, cpu_bfloat16) == "bfloat16"
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 

@@ -11,7 +11,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields, is_dataclass
-from typing import Any
+from typing import Any, Literal
 
 from gzmorph.geometry import Geometry
 from gzmorph.mergers.settings import MergerSettings
@@ -150,7 +150,9 @@ class TrainSettings:
     scheduler: str  # "none" | "plateau" | "cosine"
     rotate: bool  # random rotation, mirror flip (and augment's shift and zoom) of every training image
     ema_decay: float  # evaluate and keep an exponential moving average of the weights with this decay; 0: off
-    cpu_bfloat16: bool  # on the CPU, training passes in bfloat16 autocast on a channels_last model (as on CUDA)
+    # on the CPU, training passes in bfloat16 autocast on a channels_last model (as on CUDA): true, false, or "auto"
+    # (where the CPU runs bfloat16 natively and it is faster: gzmorph.precision, resolved once per job)
+    cpu_bfloat16: bool | Literal["auto"]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -89,6 +90,7 @@ class Run:
     started: float = field(default_factory=time.perf_counter)
     seconds_before: float = 0.0  # wall time of earlier, resumed runs
     head_steps: int = 0  # optimizer steps that train the output layer alone (a pretrained encoder's finetuning)
+    cpu_bfloat16: bool = False  # the job's resolved precision switch (gzmorph.precision)
 
     @property
     def wall_seconds(self) -> float:
@@ -103,25 +105,57 @@ def fit(
     device: torch.device,
     checkpoint_path: str | os.PathLike | None = None,
     stop_after_epochs: int | None = None,
-    progress: bool = True,
+    progress: bool | tqdm = True,
+    cpu_bfloat16: bool | None = None,
 ) -> FitResult:
     """Train ``build_model(spec)`` for ``settings.steps`` optimizer steps (whole epochs), evaluating
     ``settings.evaluations_per_epoch`` times in every ``settings.evaluate_every``-th epoch and the last; keep the last
     evaluated weights. With ``checkpoint_path`` the
     last state is saved there after every epoch and a run whose saved state matches this model, data, geometry and
     settings (steps aside) resumes from it. ``stop_after_epochs`` ends this call after that many epochs in total (to
-    simulate an interrupted run)."""
+    simulate an interrupted run). ``progress``: one bar on stderr over the run's optimizer steps, or False, or a bar
+    of the caller's to advance. ``cpu_bfloat16`` is the job's resolved precision switch
+    (``gzmorph.precision.job_precision``); None takes ``settings.cpu_bfloat16``, which must then be true or false."""
     epochs = epochs_for(settings.steps, len(data.train_images), settings.batch_size)
-    run = start(spec, settings, data, geometry, device, epochs)
+    run = start(spec, settings, data, geometry, device, epochs, resolved_cpu_bfloat16(settings, cpu_bfloat16))
     if checkpoint_path is not None and Path(checkpoint_path).exists():
         restore(run, checkpoint_path, settings)
     images = DeviceImages(data, device)
     last = epochs if stop_after_epochs is None else min(epochs, stop_after_epochs)
-    for epoch in range(run.epoch, last):
-        train_one_epoch(run, images, settings, geometry.size, device, epoch, epochs, progress)
-        if checkpoint_path is not None:
-            checkpoint.save(last_state(run, spec, geometry), checkpoint_path)
+    steps_per_epoch = batches_per_epoch(len(data.train_images), settings.batch_size)
+    with step_bar(progress, epochs * steps_per_epoch, run.epoch * steps_per_epoch) as bar:
+        for epoch in range(run.epoch, last):
+            train_one_epoch(run, images, settings, geometry.size, device, epoch, epochs, bar)
+            if checkpoint_path is not None:
+                checkpoint.save(last_state(run, spec, geometry), checkpoint_path)
     return kept_model(run, spec, geometry)
+
+
+def resolved_cpu_bfloat16(settings: TrainSettings, cpu_bfloat16: bool | None) -> bool:
+    """``cpu_bfloat16`` if given, else the configured true or false."""
+    if cpu_bfloat16 is not None:
+        return cpu_bfloat16
+    if not isinstance(settings.cpu_bfloat16, bool):
+        raise ValueError(
+            f"training.cpu_bfloat16 is {settings.cpu_bfloat16!r}: resolve it once per job with"
+            " gzmorph.precision.job_precision and pass fit its cpu_bfloat16"
+        )
+    return settings.cpu_bfloat16
+
+
+def step_bar(progress: bool | tqdm, total: int, done: int):
+    """A context holding the bar that training advances: the caller's, or one of its own over ``total`` optimizer
+    steps, ``done`` of them before (a resumed run), closed at the end."""
+    if isinstance(progress, tqdm):
+        return nullcontext(progress)
+    return steps_progress("training", total, done, disable=not progress)
+
+
+def steps_progress(desc: str, total: int, done: int = 0, disable: bool = False) -> tqdm:
+    """A bar on stderr over ``total`` optimizer steps with the elapsed time and the time left."""
+    # A redraw every few seconds keeps a job's log short; smoothing 0 takes the average rate since the start for the
+    # time left, as evaluations come in lumps.
+    return tqdm(total=total, initial=done, desc=desc, unit="step", mininterval=5.0, smoothing=0.0, disable=disable)
 
 
 def evaluated_epoch(epoch: int, epochs: int, every: int) -> bool:
@@ -141,15 +175,21 @@ def epochs_for(steps: int, n_images: int, batch_size: int) -> int:
 
 
 def start(
-    spec: dict, settings: TrainSettings, data: TrainingData, geometry: Geometry, device: torch.device, epochs: int
+    spec: dict,
+    settings: TrainSettings,
+    data: TrainingData,
+    geometry: Geometry,
+    device: torch.device,
+    epochs: int,
+    cpu_bfloat16: bool,
 ) -> Run:
     """A fresh network (from its pretrained weights, if any) that predicts the training-mean labels, its optimizer
-    and scheduler."""
+    and scheduler; its passes in bfloat16 where ``cpu_bfloat16`` or on CUDA."""
     torch.manual_seed(settings.seed)
     model = build_model(spec)
     start_from_pretrained(model, spec)
     start_at_mean(model, np.mean(data.train_labels, axis=0))
-    model = to_training_device(model, device, settings.cpu_bfloat16)
+    model = to_training_device(model, device, cpu_bfloat16)
     finetune = spec.get("finetune")
     optimizer = make_optimizer(model, settings, finetune)
     geometry_dict = {"crop_px": geometry.crop_px, "size": geometry.size}
@@ -158,11 +198,13 @@ def start(
         "settings": asdict(settings),
         "geometry": geometry_dict,
         "data": data.fingerprint,
+        "precision": training_precision(device, cpu_bfloat16),  # not compared on resume (restore warns)
     }
     total_steps = epochs * batches_per_epoch(len(data.train_images), settings.batch_size)
     scheduler = make_scheduler(optimizer, settings, total_steps)
     head_steps = finetune["head_steps"] if finetune else 0
-    return Run(model, optimizer, scheduler, fingerprint, make_ema(model, settings), head_steps=head_steps)
+    ema = make_ema(model, settings)
+    return Run(model, optimizer, scheduler, fingerprint, ema, head_steps=head_steps, cpu_bfloat16=cpu_bfloat16)
 
 
 def to_training_device(model: nn.Module, device: torch.device, cpu_bfloat16: bool) -> nn.Module:
@@ -188,15 +230,30 @@ def restore(run: Run, path: str | os.PathLike, settings: TrainSettings) -> None:
     run.history, run.epoch, run.images_seen = saved.history, saved.epoch, saved.images_seen
     run.seconds_before = run.history[-1]["wall_seconds"] if run.history else 0.0
     log.info("%s: resuming after epoch %d", path, run.epoch)
+    warn_of_other_precision(path, saved.fingerprint.get("precision"), run.fingerprint["precision"])
 
 
 def _same_run(saved: dict, wanted: dict) -> bool:
-    """Equal apart from the number of steps (so a finished run can be extended)."""
+    """Equal apart from the number of steps (so a finished run can be extended) and the precision (``auto`` may
+    resolve differently on the machine that resumes it)."""
 
-    def without_steps(fingerprint: dict) -> dict:
-        return {**fingerprint, "settings": {k: v for k, v in fingerprint.get("settings", {}).items() if k != "steps"}}
+    def comparable(fingerprint: dict) -> dict:
+        settings = {k: v for k, v in fingerprint.get("settings", {}).items() if k != "steps"}
+        return {**{k: v for k, v in fingerprint.items() if k != "precision"}, "settings": settings}
 
-    return without_steps(saved) == without_steps(wanted)
+    return comparable(saved) == comparable(wanted)
+
+
+def warn_of_other_precision(path: str | os.PathLike, saved: str | None, now: str) -> None:
+    """A warning where a resumed run continues in another precision than it was saved in (None: not recorded)."""
+    if saved is not None and saved != now:
+        log.warning(
+            "%s: trained in %s so far, continuing in %s (training.cpu_bfloat16 resolved differently here); the "
+            "numbers will differ from those of an uninterrupted run",
+            path,
+            saved,
+            now,
+        )
 
 
 class DeviceImages:
@@ -224,10 +281,11 @@ def train_one_epoch(
     device: torch.device,
     epoch: int,
     epochs: int,
-    progress: bool,
+    bar: tqdm,
 ) -> None:
     """One pass over the shuffled training images, a cosine schedule stepping after every batch; in an evaluated
-    epoch (:func:`evaluated_epoch`), evaluate after the batches where an evaluation step falls."""
+    epoch (:func:`evaluated_epoch`), evaluate after the batches where an evaluation step falls. ``bar`` advances a step
+    a batch and shows the last RMSEs."""
     n = len(images.train)
     batch_size = min(settings.batch_size, n)
     n_batches = batches_per_epoch(n, batch_size)
@@ -241,8 +299,7 @@ def train_one_epoch(
     torch.manual_seed(seed)  # dropout
     run.model.train()
     squared, counted = torch.zeros((), device=device), 0
-    bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress)
-    for b in bar:
+    for b in range(n_batches):
         rows = order[b * batch_size : (b + 1) * batch_size]
         if run.head_steps:
             freeze_all_but_output(run.model, epoch * n_batches + b < run.head_steps)
@@ -256,14 +313,16 @@ def train_one_epoch(
             settings.augment.zoom,
         )
         y = images.train_labels[torch.from_numpy(rows).to(device)]
-        loss = train_step(run.model, run.optimizer, x, y, device, settings.cpu_bfloat16)
+        loss = train_step(run.model, run.optimizer, x, y, device, run.cpu_bfloat16)
         if run.ema is not None:
             run.ema.update_parameters(run.model)
         squared, counted, run.images_seen = squared + loss * len(rows), counted + len(rows), run.images_seen + len(rows)
         if b + 1 in evaluate_after:
             row = evaluate(run, images, settings, size, device, epoch, math.sqrt(float(squared) / counted))
-            bar.set_postfix(train=f"{row['train_rmse']:.4f}", valid=f"{row['validation_rmse']:.4f}")
+            postfix = {"train": f"{row['train_rmse']:.4f}", "valid": f"{row['validation_rmse']:.4f}"}
+            bar.set_postfix(postfix, refresh=False)  # shown with the update below: no extra line in the log
             squared, counted = torch.zeros((), device=device), 0
+        bar.update()
         if isinstance(run.scheduler, torch.optim.lr_scheduler.CosineAnnealingLR):
             run.scheduler.step()  # after the evaluation, so its row records the lr of the batches before it
     run.epoch = epoch + 1

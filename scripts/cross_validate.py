@@ -16,6 +16,7 @@ from gzmorph.figures import save_figure
 from gzmorph.figures.training import cv_scores_figure
 from gzmorph.io import write_json, write_table
 from gzmorph.models import resolve_spec
+from gzmorph.precision import job_precision
 from gzmorph.shards import ShardSet
 from gzmorph.split import TRAIN, subset_ids
 
@@ -41,8 +42,10 @@ def main(args) -> None:
     grid = list(job.cv.grid)
     logging.info("%d settings x %d folds on %d labelled images outside the test subset, %s", len(grid), job.cv.folds,
                  len(train), device)  # fmt: skip
+    precision = job_precision(base_spec, job.training, geometry.size, device)
+    images, labels, cv = train.all_images(), train.labels, job.cv
     scores = cross_validate(
-        base_spec, grid, job.training, train.all_images(), train.labels, job.cv.folds, job.cv.seed, geometry, device
+        base_spec, grid, job.training, images, labels, cv.folds, cv.seed, geometry, device, precision.cpu_bfloat16
     )
     write_table(scores, args.folds)
     winner = best_setting(scores, grid)

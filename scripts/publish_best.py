@@ -105,6 +105,7 @@ def best_metrics(choice: dict, score: float, per_fold: list[dict], n_galaxies: i
         "augment",
         "ema_decay",
         "precision",
+        "precision_reason",
         "device",
         "pretrained",
     )

@@ -26,9 +26,10 @@ from gzmorph import checkpoint, cli
 from gzmorph.catalogue import catalogue_frame
 from gzmorph.cross_fitting import OUT_OF_FOLD
 from gzmorph.device import pick_device
-from gzmorph.inference import predict, training_precision
+from gzmorph.inference import predict
 from gzmorph.io import write_json, write_table
 from gzmorph.models import count_parameters, resolve_spec
+from gzmorph.precision import PrecisionChoice, job_precision
 from gzmorph.shards import ShardSet
 from gzmorph.split import TEST, fold_ids, n_folds, subset_ids
 from gzmorph.training import FitResult, TrainingData, batches_per_epoch, epochs_for, fit
@@ -68,12 +69,14 @@ def main(args) -> None:
              len(train), len(held_out), len(test))  # fmt: skip
     data = TrainingData.from_shards(train, held_out)
     settings = args.train.training
-    result = fit(spec, settings, data, geometry, device, Path(args.model_pt).parent / "checkpoint.pt")
+    precision = job_precision(spec, settings, geometry.size, device)
+    checkpoint_path = Path(args.model_pt).parent / "checkpoint.pt"
+    result = fit(spec, settings, data, geometry, device, checkpoint_path, cpu_bfloat16=precision.cpu_bfloat16)
     checkpoint.save(result.checkpoint, args.model_pt)
     write_table(result.history, args.history)
     subsets = {OUT_OF_FOLD: held_out, TEST: test}
     write_table(fold_predictions(result, subsets, args.views.tta, device, settings.eval_batch_size), args.predictions)
-    write_json(metrics(args.model, fold, spec, result, settings, len(train), str(device)), args.metrics)
+    write_json(metrics(args.model, fold, spec, result, settings, len(train), str(device), precision), args.metrics)
     log.info("%s fold %d: held-out RMSE %.4f after %.0f s", args.model, fold, result.validation_rmse,
              result.train_seconds)  # fmt: skip
 
@@ -101,7 +104,16 @@ def candidate(args) -> dict:
     return {**models.candidates[args.model], **overrides}
 
 
-def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_train: int, device: str) -> dict:
+def metrics(
+    model: str,
+    fold: int,
+    spec: dict,
+    result: FitResult,
+    settings,
+    n_train: int,
+    device: str,
+    precision: PrecisionChoice,
+) -> dict:
     images_seen = int(result.history["images_seen"].iloc[-1])
     epochs = epochs_for(settings.steps, n_train, settings.batch_size)
     return {
@@ -124,7 +136,9 @@ def metrics(model: str, fold: int, spec: dict, result: FitResult, settings, n_tr
         "rotate": settings.rotate,
         "augment": asdict(settings.augment),
         "ema_decay": settings.ema_decay,
-        "precision": training_precision(device, settings.cpu_bfloat16),
+        "precision": precision.precision,
+        "precision_reason": precision.reason,
+        "precision_probe": precision.rates,  # training images/s per precision, where auto probed
         "pretrained": spec.get("pretrained"),  # the weights file and its SHA-256, or None
     }
 

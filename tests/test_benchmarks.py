@@ -16,5 +16,5 @@ def test_bench_training_times_each_named_candidate(tmp_path):
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [row["model"] for row in rows] == ["resnet18", "cnn", "convnext_atto"]
     assert rows[0]["parameters"] > rows[1]["parameters"]
-    assert all(row["rotated_images_per_s"] > 0 for row in rows)
+    assert all(row["rotated_images_per_s"] > 0 and row["precision"] in ("float32", "bfloat16") for row in rows)
     assert "batch 64" in result.stdout  # configs/full.yaml's batch over config.yaml's 32

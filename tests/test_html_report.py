@@ -163,6 +163,10 @@ def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
     assert described.startswith("resnet18 architecture (width 32), ensemble of 3 fold models,")
     timed = landing.model_description({**recipe, "train_seconds": 1800.2, "device": "cpu", "precision": "bfloat16"})
     assert timed.endswith("rotation augmentation, trained in 1800 s on cpu in bfloat16")
+    reason = "auto: no native bfloat16 on this CPU"
+    chosen = landing.model_description({**recipe, "train_seconds": 60, "precision": "float32",
+                                        "precision_reason": reason})  # fmt: skip
+    assert chosen.endswith(f"trained in 60 s on an unnamed device in float32 ({reason})")
 
 
 def test_csv_records_parse_numbers():

@@ -1,6 +1,7 @@
 """The training loop, checkpoints and resume, cross-validation and the train script, on the shipped sample."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -179,6 +180,39 @@ def test_with_ema_decay_the_moving_average_of_the_weights_is_evaluated_and_kept(
     assert int(last.ema_state["n_averaged"]) == len(data.train_images) // 32  # one update per optimizer step
 
 
+def test_a_run_shows_one_bar_over_all_its_optimizer_steps(arrays, tmp_path, capsys):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    data = TrainingData(train_x[:96], train_y[:96], valid_x[:40], valid_y[:40])  # 3 steps an epoch
+    fit(SMALL_CNN, settings(steps=7), data, GEOMETRY, DEVICE, tmp_path / "p.pt", stop_after_epochs=1)
+    capsys.readouterr()
+    fit(SMALL_CNN, settings(steps=7), data, GEOMETRY, DEVICE, tmp_path / "p.pt", progress=True)  # 3 epochs: 9 steps
+    bars = re.findall(r"training: .*?(\d+)/(\d+) \[", capsys.readouterr().err)
+    assert bars[0] == ("3", "9")  # resumed after the first epoch's steps
+    assert {total for _, total in bars} == {"9"} and bars.count(("9", "9")) == 1  # one bar, not one an epoch
+
+
+def test_cross_validation_shows_one_bar_over_all_its_runs(arrays, capsys):
+    train_x, train_y = arrays["train"]
+    grid = [{"fc": [16]}, {"fc": [32]}]
+    cross_validate(SMALL_CNN, grid, settings(steps=1), train_x[:100], train_y[:100], 2, 0, GEOMETRY, DEVICE)
+    bars = re.findall(r"(\d+)/(\d+) \[", capsys.readouterr().err)
+    assert {total for _, total in bars} == {"4"} and bars.count(("4", "4")) == 1  # 2 settings x 2 folds x 1 step
+
+
+def test_a_run_resumed_in_another_precision_continues_with_a_warning(arrays, tmp_path, caplog):
+    (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
+    data = TrainingData(train_x[:96], train_y[:96], valid_x[:40], valid_y[:40])
+    auto, path = settings(steps=6, cpu_bfloat16="auto"), tmp_path / "auto.pt"
+    fit(SMALL_CNN, auto, data, GEOMETRY, DEVICE, path, stop_after_epochs=1, cpu_bfloat16=True)
+    resumed = fit(SMALL_CNN, auto, data, GEOMETRY, DEVICE, path, cpu_bfloat16=False)
+    assert list(resumed.history["epoch"]) == [1, 2]  # not started afresh
+    assert "trained in bfloat16 so far, continuing in float32" in caplog.text
+    saved = checkpoint.load(path).fingerprint
+    assert saved["settings"]["cpu_bfloat16"] == "auto" and saved["precision"] == "float32"
+    with pytest.raises(ValueError, match="job_precision"):
+        fit(SMALL_CNN, auto, data, GEOMETRY, DEVICE)  # auto unresolved
+
+
 def test_a_checkpoint_of_other_settings_is_not_resumed(arrays, tmp_path):
     (train_x, train_y), (valid_x, valid_y) = arrays["train"], arrays["validation"]
     data = TrainingData(train_x[:96], train_y[:96], valid_x[:40], valid_y[:40])
@@ -255,6 +289,7 @@ def test_a_fold_model_trains_on_the_other_folds_and_predicts_its_own_and_the_tes
     assert metrics["epochs"] == 1 and metrics["n_train"] == n_train
     assert metrics["steps"] == n_train // 32 and metrics["steps_configured"] == 1  # the steps run, whole epochs
     assert metrics["augment"] == yaml.safe_load(CONFIG.read_text())["training"]["augment"]
+    assert metrics["precision"] in ("float32", "bfloat16") and metrics["precision_reason"].startswith("auto: ")
     assert metrics["held_out_rmse"] == pytest.approx(history["validation_rmse"].iloc[-1])
     predictions = pd.read_parquet(out["predictions.parquet"])
     assert list(predictions.columns) == [ID_COLUMN, "role", "views", *LABEL_COLUMNS]
@@ -307,7 +342,8 @@ def fake_fold_models(labelled_set, tmp_path, noise: dict[str, float]) -> dict[st
             pd.concat(frames)[[ID_COLUMN, "role", "views", *LABEL_COLUMNS]].to_parquet(folder / "predictions.parquet")
             recipe = {"architecture": model, "head": "tree", "model_spec": SMALL_CNN, "steps": 2, "epochs": 1,
                       "scheduler": "none", "rotate": False, "augment": {"shift_px": 0.0, "zoom": 0.0},
-                      "ema_decay": 0.0, "precision": "float32", "device": "cpu", "pretrained": None}  # fmt: skip
+                      "ema_decay": 0.0, "precision": "float32", "precision_reason": "cpu_bfloat16: false",
+                      "device": "cpu", "pretrained": None}  # fmt: skip
             metrics = {**recipe, "fold": fold, "held_out_rmse": scale, "train_seconds": 1.0, "n_parameters": 10}
             (folder / "metrics.json").write_text(json.dumps(metrics))
             for key, name in (

@@ -71,9 +71,16 @@ def model_description(best: Mapping) -> str:
         parts.append(f"{best['n_parameters']:,} parameters")
     if number(best.get("train_seconds")) is not None:
         where = best.get("device", "an unnamed device")
-        precision = f" in {best['precision']}" if best.get("precision") else ""
-        parts.append(f"trained in {number(best['train_seconds']):.0f} s on {where}{precision}")
+        parts.append(f"trained in {number(best['train_seconds']):.0f} s on {where}{precision_text(best)}")
     return ", ".join(parts)
+
+
+def precision_text(best: Mapping) -> str:
+    """The training passes' precision and, where recorded, why it was taken: ' in float32 (auto: ...)'."""
+    if not best.get("precision"):
+        return ""
+    reason = f" ({best['precision_reason']})" if best.get("precision_reason") else ""
+    return f" in {best['precision']}{reason}"
 
 
 def augmentation_text(rotate: bool, augment: Mapping) -> str:
