@@ -302,7 +302,7 @@ def train_one_epoch(
     for b in range(n_batches):
         rows = order[b * batch_size : (b + 1) * batch_size]
         if run.head_steps:
-            freeze_all_but_output(run.model, epoch * n_batches + b < run.head_steps)
+            follow_finetuning_schedule(run.model, epoch * n_batches + b, run.head_steps)
         x = to_device_batch(
             images.take(rows),
             device,
@@ -486,6 +486,13 @@ def make_optimizer(model: nn.Module, settings: TrainSettings, finetune: dict | N
         encoder = [p for p in model.parameters() if all(p is not q for q in output)]
         groups = [{"params": output}, {"params": encoder, "lr": finetune["encoder_lr"]}]
     return optimizers[settings.optimizer](groups, lr=settings.lr, weight_decay=settings.weight_decay)
+
+
+def follow_finetuning_schedule(model: nn.Module, step: int, head_steps: int) -> None:
+    """Before optimizer step ``step``: the output layer alone for the first ``head_steps`` steps, then everything."""
+    if step in (0, head_steps):  # logged where the schedule starts and where it changes
+        log.info("optimizer step %d: %s", step, "the output layer alone" if step < head_steps else "every layer")
+    freeze_all_but_output(model, step < head_steps)
 
 
 def freeze_all_but_output(model: nn.Module, frozen: bool) -> None:

@@ -12,8 +12,10 @@ from PIL import Image
 from gzmorph.geometry import Geometry
 from gzmorph.ingest import ingest
 from gzmorph.io import write_json
+from gzmorph.labels import LABEL_COLUMNS, MERGER_COLUMN
 from gzmorph.preprocess import preprocess
 from gzmorph.shards import ShardSet
+from gzmorph.split import labelled_split
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"
@@ -58,6 +60,15 @@ def sample_train_set(tmp_path_factory) -> ShardSet:
     index.to_parquet(out / "index.parquet")
     write_json(summary, out / "summary.json")
     return ShardSet(out)
+
+
+@pytest.fixture(scope="session")
+def labelled_set(sample_train_set, tmp_path_factory) -> dict[str, Path]:
+    """The shipped sample's shard set, with a 20 % test subset and 2 folds, as the split rule makes them."""
+    out = tmp_path_factory.mktemp("split")
+    is_merger = sample_train_set.labels[:, LABEL_COLUMNS.index(MERGER_COLUMN)] >= 0.4
+    labelled_split(sample_train_set.ids, is_merger, 0.2, 0, 2, 0).to_parquet(out / "split.parquet")
+    return {"index": sample_train_set.set_dir / "index.parquet", "split": out / "split.parquet"}
 
 
 @pytest.fixture(scope="session")

@@ -4,19 +4,25 @@ for its head steps. The weights are made here: nothing is downloaded."""
 
 import hashlib
 import json
+import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import timm
 import torch
+from astropy.table import Table
 from safetensors.torch import save_file
 from timm.models import save_for_hf
 
+from gzmorph import checkpoint, command
 from gzmorph.encoders import PretrainedWeightsError
 from gzmorph.geometry import Geometry
 from gzmorph.models import build_model, resolve_spec, start_from_pretrained
 from gzmorph.training import TrainingData, fit
+from tests.conftest import SAMPLE_TEST_IMAGES
+from tests.scripts import config_overlay, run_script
 from tests.test_training import settings
 
 ENCODER = "test_convnext"  # timm's tiny test network (0.2 M parameters); its pretrained input is 3 x 160 x 160
@@ -30,6 +36,7 @@ def encoder_state(seed: int = 0, name: str = ENCODER, **kwargs) -> dict[str, tor
 
 def saved_weights(tmp_path: Path, kind: str, seed: int = 0) -> Path:
     """The weights of a seeded ENCODER as a safetensors file, a torch state_dict or a Hugging Face folder."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     if kind == "folder":
         torch.manual_seed(seed)
         model = timm.create_model(ENCODER, pretrained=False, num_classes=1000)
@@ -135,3 +142,33 @@ def test_finetuning_trains_the_head_alone_for_its_head_steps(tmp_path, sample_tr
         assert not np.isnan(result.validation_rmse)
     groups = result.checkpoint.model_spec["finetune"]
     assert groups == {"head_steps": 1, "encoder_lr": 1e-3}
+
+
+@pytest.mark.parametrize("kind", ["safetensors", "folder"])
+def test_a_fold_model_finetunes_from_local_weights_and_its_checkpoint_predicts_without_them(
+    kind, labelled_set, tmp_path, caplog
+):
+    weights = saved_weights(tmp_path / "weights", kind)
+    finetune = {"head_steps": 3, "encoder_lr": 1e-4}
+    zoo = candidate(weights, input_size=VIEW, finetune=finetune)
+    overrides = {"models": {"candidates": {"zoo": zoo}}, "training": {"steps": 6, "bn_recalibration_images": 64}}
+    out = {name: tmp_path / "zoo" / "fold0" / name for name in ("model.pt", "history.csv", "metrics.json", "p.parquet")}
+    with caplog.at_level(logging.INFO):
+        run_script(
+            "train.py", "--train-index", str(labelled_set["index"]), "--split", str(labelled_set["split"]),
+            "--model", "zoo", "--fold", "0", "--model-pt", str(out["model.pt"]), "--history", str(out["history.csv"]),
+            "--metrics", str(out["metrics.json"]), "--predictions", str(out["p.parquet"]), "--threads", "1",
+            *config_overlay(tmp_path / "zoo.yaml", overrides),
+        )  # fmt: skip
+    assert "optimizer step 0: the output layer alone" in caplog.text and "optimizer step 3: every layer" in caplog.text
+    file = weights / "model.safetensors" if kind == "folder" else weights
+    recorded = {"path": str(weights), "sha256": hashlib.sha256(file.read_bytes()).hexdigest()}
+    metrics = json.loads(out["metrics.json"].read_text())
+    assert metrics["pretrained"] == recorded and metrics["architecture"] == "timm"
+    assert checkpoint.load(out["model.pt"]).model_spec["pretrained"] == recorded
+    shutil.rmtree(tmp_path / "weights")  # the checkpoint holds every weight: prediction needs no weights file
+    catalogue = tmp_path / "zoo.ecsv"
+    assert command.main(["predict", str(SAMPLE_TEST_IMAGES), "--model", str(out["model.pt"]), "--out", str(catalogue),
+                         "--tta", "2", "--threads", "1"]) == 0  # fmt: skip
+    table = Table.read(catalogue)
+    assert len(table) == 200 and np.isfinite(np.asarray(table["Class8.6"])).all()

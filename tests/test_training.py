@@ -19,7 +19,7 @@ from gzmorph.inference import autocast, training_precision
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN, question_residuals
 from gzmorph.models import build_model, load_model
 from gzmorph.settings import SLICES, Augment, Plateau, TrainSettings
-from gzmorph.split import fold_ids, labelled_split, n_folds, subset_ids
+from gzmorph.split import fold_ids, n_folds, subset_ids
 from gzmorph.training import TrainingData, epochs_for, evaluated_epoch, fit, recalibrate_batch_norm
 from tests.scripts import CONFIG, config_overlay, run_script
 
@@ -56,15 +56,6 @@ def settings(**changes) -> TrainSettings:
         "cpu_bfloat16": False,
     }
     return TrainSettings(**{**values, **changes})
-
-
-@pytest.fixture(scope="session")
-def labelled_set(sample_train_set, tmp_path_factory) -> dict[str, Path]:
-    """The shipped sample's shard set, with a 20 % test subset and 2 folds, as the split rule makes them."""
-    out = tmp_path_factory.mktemp("split")
-    is_merger = sample_train_set.labels[:, LABEL_COLUMNS.index(MERGER_COLUMN)] >= 0.4
-    labelled_split(sample_train_set.ids, is_merger, 0.2, 0, 2, 0).to_parquet(out / "split.parquet")
-    return {"index": sample_train_set.set_dir / "index.parquet", "split": out / "split.parquet"}
 
 
 @pytest.fixture(scope="session")
