@@ -76,7 +76,8 @@ def build(spec: dict, head: nn.Module) -> TimmNet:
 def resolve_spec(candidate: dict, head: str, view_size: int) -> dict:
     """The spec a timm candidate trains with: its input from the encoder's pretrained configuration (size: the
     candidate's ``input_size``, else the pretrained size with weights, else the workflow's view) and, with weights,
-    their path and SHA-256. Stops naming the file if the weights are missing or not of a known kind."""
+    their path and SHA-256 and the finetuning schedule (from random weights the training section's recipe alone).
+    Stops naming the file if the weights are missing or not of a known kind."""
     name, path = candidate["timm_model"], candidate.get("pretrained")
     weights = None if path is None else weights_file(path)  # first: stops on a missing or unknown file
     config = _pretrained_config(name, path)
@@ -91,7 +92,7 @@ def resolve_spec(candidate: dict, head: str, view_size: int) -> dict:
         "timm_model": name,
         "input": {"channels": channels, "size": candidate.get("input_size") or default_size, "mean": mean, "std": std},
         "pretrained": None if weights is None else {"path": str(path), "sha256": sha256(weights)},
-        "finetune": candidate.get("finetune"),
+        "finetune": None if weights is None else candidate.get("finetune"),  # from random weights: one recipe
     }
 
 

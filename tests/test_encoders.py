@@ -91,8 +91,10 @@ def test_the_encoders_configuration_decides_its_input(tmp_path):
     expected = (torch.nn.functional.interpolate(images.mean(1, keepdim=True), size=40, mode="bilinear") - 0.2) / 0.5
     assert torch.allclose(adapted, expected, atol=1e-6)
     assert model.eval()(images).shape == (2, 37)
-    scratch = resolve_spec(candidate(None), "tree", VIEW)  # from random weights: the workflow's view, RGB
-    assert scratch["input"]["size"] == VIEW and scratch["input"]["channels"] == 3 and scratch["pretrained"] is None
+    finetune = {"head_steps": 5, "encoder_lr": 1e-4}
+    scratch = resolve_spec(candidate(None, finetune=finetune), "tree", VIEW)  # random weights: the view, RGB, no
+    assert scratch["input"]["size"] == VIEW and scratch["input"]["channels"] == 3  # finetuning schedule
+    assert scratch["pretrained"] is None and scratch["finetune"] is None
     assert resolve_spec(candidate(saved_weights(tmp_path, "torch")), "tree", VIEW)["input"]["size"] == 160
 
 
