@@ -5,7 +5,8 @@ training steps as ``fit`` runs them (gather uint8 fields from the in-memory set,
 device, convert, crop or rotate, forward, backward, optimizer step) and the same steps on one float batch already on
 the device, in the precision a training job of the config would use (``training.cpu_bfloat16`` on the CPU, resolved
 per model by ``gzmorph.precision.job_precision`` as in the train job: auto probes). The difference is
-what loading, augmentation and bookkeeping cost; the aim is under 15% of the step time.
+what loading, augmentation and bookkeeping cost; the aim is under 15% of the step time. The pipeline's step is
+``gzmorph.estimate.pipeline_step``, which ``gzmorph estimate`` times too.
 
     python benchmarks/bench_training.py                 # results/data/train if it exists, else synthetic fields
     python benchmarks/bench_training.py --steps 20 --threads 2
@@ -14,8 +15,8 @@ what loading, augmentation and bookkeeping cost; the aim is under 15% of the ste
 
 import argparse
 import json
+import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +25,14 @@ import torch
 from gzmorph.augment import to_device_batch
 from gzmorph.cli import load_config
 from gzmorph.device import pick_device
+from gzmorph.estimate import pipeline_step, step_times, training_model
 from gzmorph.geometry import field_size
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
-from gzmorph.models import build_model, count_parameters, resolve_spec
+from gzmorph.models import count_parameters, resolve_spec
 from gzmorph.precision import job_precision
 from gzmorph.settings import SLICES, compared_candidates
 from gzmorph.shards import ShardSet, ShardWriter
-from gzmorph.training import make_optimizer, to_training_device, train_step
+from gzmorph.training import DeviceImages, TrainingData, train_step
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,52 +51,28 @@ def synthetic_set(directory: Path, n: int, size: int) -> ShardSet:
     return ShardSet(directory)
 
 
-def timed(step, steps: int, device: torch.device) -> float:
-    """Seconds per step, after two warm-up steps."""
-    for _ in range(2):
-        step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    for _ in range(steps):
-        step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return (time.perf_counter() - start) / steps
+def mean_seconds(step, steps: int, device: torch.device) -> float:
+    """Seconds per step, after the warm-up steps."""
+    return statistics.fmean(step_times(step, steps, device))
 
 
 def bench_model(name, spec, settings, images, labels, size, device, steps, rounds) -> dict:
     precision = job_precision(spec, settings, size, device)
     bfloat16 = precision.cpu_bfloat16
-    torch.manual_seed(0)
-    model = to_training_device(build_model(spec), device, bfloat16).train()
-    optimizer = make_optimizer(model, settings)
+    model, optimizer = training_model(spec, settings, device, bfloat16)
+    data = DeviceImages(TrainingData(images, labels, images[:0], labels[:0]), device)
     batch = settings.batch_size
-    on_device = torch.from_numpy(images).to(device) if device.type == "cuda" else images
-    labels_on = torch.from_numpy(np.array(labels, dtype=np.float32)).to(device)
-    rng = np.random.default_rng(0)
-    generator = torch.Generator().manual_seed(0)
-
-    def pipeline(rotate: bool):
-        def step():
-            rows = rng.choice(len(images), batch, replace=False)
-            taken = on_device[torch.from_numpy(rows).to(device)] if device.type == "cuda" else on_device[rows]
-            x = to_device_batch(
-                taken, device, size, rotate, generator, settings.augment.shift_px, settings.augment.zoom
-            )
-            y = labels_on[torch.from_numpy(rows).to(device)]
-            train_step(model, optimizer, x, y, device, bfloat16)
-
-        return step
-
     fixed_x = to_device_batch(images[:batch], device, size, rotate=False)
-    fixed_y = labels_on[:batch]
-    runs = {"bare": lambda: train_step(model, optimizer, fixed_x, fixed_y, device, bfloat16)}
-    runs.update(plain=pipeline(False), rotated=pipeline(True))
+    fixed_y = data.train_labels[:batch]
+    runs = {
+        "bare": lambda: train_step(model, optimizer, fixed_x, fixed_y, device, bfloat16),
+        "plain": pipeline_step(model, optimizer, data, settings, size, device, bfloat16, rotate=False),
+        "rotated": pipeline_step(model, optimizer, data, settings, size, device, bfloat16, rotate=True),
+    }
     seconds = {kind: [] for kind in runs}
     for _ in range(rounds):  # interleaved rounds, best of each: machine load hits all three alike
         for kind, step in runs.items():
-            seconds[kind].append(timed(step, steps, device))
+            seconds[kind].append(mean_seconds(step, steps, device))
     bare, plain, rotated = (min(seconds[kind]) for kind in ("bare", "plain", "rotated"))
     return {
         "model": name,

@@ -181,14 +181,16 @@ def parse_command_line(interface: Interface, argv: list[str] | None = None) -> a
     return args
 
 
-def load_config(paths: list[str]) -> dict:
-    """Config files merged key by key as Snakemake merges --configfile overlays, checked against the schema."""
+def load_config(paths: list[str], overrides: Mapping | None = None) -> dict:
+    """Config files merged key by key as Snakemake merges --configfile overlays, then ``overrides`` (Snakemake's
+    --config values) on top, checked against the schema."""
     from snakemake.utils import validate
 
     config: dict = {}
     for path in paths:
         with open(path) as f:
             _merge(config, yaml.safe_load(f) or {})
+    _merge(config, overrides or {})
     validate(config, str(SCHEMA))
     return config
 

@@ -1,9 +1,10 @@
-"""The ``gzmorph`` console command: ``gzmorph predict IMAGES --out catalogue.fits``.
+"""The ``gzmorph`` console command: ``gzmorph predict IMAGES --out catalogue.fits`` and ``gzmorph estimate
+--configfile config.yaml configs/full.yaml``.
 
-It runs the functions of ``gzmorph.api`` (as does ``scripts/predict.py``, the workflow's hand-run script) and turns
-a problem with the user's files (no images, a duplicate ID, a file that is not a model, an output it cannot write)
-into one line naming the file, with exit status 2 and no traceback; a full disk into one line naming the file being
-written, with exit status 1.
+``predict`` runs the functions of ``gzmorph.api`` (as does ``scripts/predict.py``, the workflow's hand-run script);
+``estimate`` those of ``gzmorph.estimate``. A problem with the user's files (no images, a duplicate ID, a file that is
+not a model, an output it cannot write, a config the workflow would refuse) becomes one line naming the file, with
+exit status 2 and no traceback; a full disk one line naming the file being written, with exit status 1.
 """
 
 import argparse
@@ -12,11 +13,13 @@ import os
 import sys
 from pathlib import Path
 
+import yaml
+
 from gzmorph import __version__
 from gzmorph.archives import DataError
 from gzmorph.catalogue import FORMATS, CatalogueError, output_format
 from gzmorph.checkpoint import CheckpointError
-from gzmorph.cli import available_cores
+from gzmorph.cli import available_cores, load_config
 from gzmorph.io import DiskFullError
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 
@@ -29,7 +32,14 @@ Pixel scale: the models learn from Galaxy Zoo 2 cutouts of SDSS gri colour image
 centre at the same pixel scale, never rescaled; so make other cutouts at 0.02 x petroR90_r arcsec per pixel
 (e.g. the SDSS cutout service with scale = 0.02 * petroR90_r, 424 x 424 px), or resample them to that scale,
 with the galaxy in the centre. Predictions for galaxies at another scale, depth or band are extrapolations."""
-USER_ERRORS = (DataError, CatalogueError, CheckpointError, OSError)
+DEFAULT_TIMED_STEPS = 5  # gzmorph estimate: training steps timed per network, after the warm-up
+
+
+class ConfigError(ValueError):
+    """Config files or --config values that the workflow would refuse."""
+
+
+USER_ERRORS = (DataError, CatalogueError, CheckpointError, ConfigError, OSError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,7 +78,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--readable-names", action="store_true", help="name columns odd_merger, not Class8.6")
     predict.add_argument("--threads", type=positive, default=available_cores(), help="CPU threads (default: all)")
+    add_estimate_command(commands)
     return parser
+
+
+def add_estimate_command(commands) -> None:
+    estimate = commands.add_parser(
+        "estimate",
+        help="the expected wall time of a workflow run, before it starts",
+        description="Times a few training steps and forward passes of each network of the config on this machine, "
+        "in the precision each job would use, and prints the expected wall time of every training job and of the "
+        "whole run for the config's data.",
+    )
+    estimate.add_argument(
+        "--configfile",
+        nargs="+",
+        default=["config.yaml"],
+        help="config files, later ones overriding earlier ones key by key, as Snakemake's (default: config.yaml)",
+    )
+    estimate.add_argument(
+        "--config",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config values over the files, as Snakemake's --config (e.g. train_images=PATH)",
+    )
+    estimate.add_argument(
+        "--steps",
+        type=positive,
+        default=DEFAULT_TIMED_STEPS,
+        help="training steps (and forward batches) timed per network (default: %(default)s)",
+    )
+    estimate.add_argument(
+        "--threads", type=positive, default=available_cores(), help="CPU threads, as a training job (default: all)"
+    )
 
 
 def positive(text: str) -> int:
@@ -81,11 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="gzmorph: %(message)s", force=True)
     try:
-        model = args.model or default_model()
-        curves = args.merger_calibration or default_curves(args.model)
-        predict_catalogue(
-            model, args.images, args.out, args.tta, args.batch_size, args.threads, args.readable_names, curves
-        )
+        {"predict": run_predict, "estimate": run_estimate}[args.command](args)
     except DiskFullError as error:  # an OSError, but the machine's problem rather than the user's input
         print(f"gzmorph {args.command}: error: {error}", file=sys.stderr)
         return 1
@@ -93,6 +132,49 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gzmorph {args.command}: error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def run_predict(args: argparse.Namespace) -> None:
+    model = args.model or default_model()
+    curves = args.merger_calibration or default_curves(args.model)
+    predict_catalogue(
+        model, args.images, args.out, args.tta, args.batch_size, args.threads, args.readable_names, curves
+    )
+
+
+def run_estimate(args: argparse.Namespace) -> None:
+    config = checked_config(args.configfile, args.config)
+    # Imported here so that --help and argument errors answer without loading PyTorch.
+    from gzmorph import estimate
+    from gzmorph.device import pick_device
+
+    result = estimate.estimate(config, pick_device(args.threads), args.steps)
+    print(estimate.render(result, config, args.configfile, args.steps))
+
+
+def checked_config(paths: list[str], entries: list[str]) -> dict:
+    """The merged config files with the --config entries on top, validated as the workflow validates them."""
+    from snakemake.cli import parse_config
+    from snakemake.exceptions import WorkflowError
+
+    from gzmorph.settings import compared_candidates
+
+    try:
+        config = load_config(paths, parse_config(entries))
+        compared_candidates(config)
+    except (WorkflowError, ValueError, yaml.YAMLError) as error:
+        raise ConfigError(f"{' + '.join(paths)}: {config_problem(error)}") from None
+    return config
+
+
+def config_problem(error: Exception) -> str:
+    """One line: a schema violation as its key and message (Snakemake's own message spans a dozen lines)."""
+    from jsonschema import ValidationError
+
+    violation = error.__context__
+    if isinstance(violation, ValidationError):
+        return f"{'.'.join(str(key) for key in violation.path)}: {violation.message}"
+    return " ".join(str(error).split())
 
 
 def default_model() -> Path:
