@@ -26,7 +26,8 @@ def paired_difference(
 
 def choose(true: np.ndarray, predicted: dict[str, np.ndarray], prefer_on_tie: str) -> dict:
     """The chosen candidate and why: the one with the lowest RMSE (the leader), compared by paired bootstrap with each
-    of the others; ``prefer_on_tie`` wins instead if the 95 % interval of its difference to the leader holds zero.
+    of the others; ``prefer_on_tie`` wins instead if it is tied with the leader (the 95 % interval of their difference
+    holds zero), and the reason says "tie" whenever the preference decided.
     ``comparisons`` holds RMSE(leader) - RMSE(other) for every other candidate."""
     scores = {name: rmse(true, values) for name, values in predicted.items()}
     leader = min(scores, key=scores.get)
@@ -34,26 +35,25 @@ def choose(true: np.ndarray, predicted: dict[str, np.ndarray], prefer_on_tie: st
         name: paired_difference(true, predicted[leader], predicted[name]) for name in predicted if name != leader
     }
     tied = [name for name, c in comparisons.items() if c["interval_95"][0] <= 0 <= c["interval_95"][1]]
-    if prefer_on_tie in tied:
-        low, high = comparisons[prefer_on_tie]["interval_95"]
-        reason = (
-            f"tie: the 95% interval of RMSE({leader}) - RMSE({prefer_on_tie}) [{low:+.4f}, {high:+.4f}] holds 0; "
-            f"models.prefer_on_tie is {prefer_on_tie}"
-        )
-        chosen = prefer_on_tie
+    if tied and prefer_on_tie in (leader, *tied):
+        other = tied[0] if prefer_on_tie == leader else prefer_on_tie
+        interval = _interval(comparisons[other])
+        reason = f"tie: the 95% interval of RMSE({leader}) - RMSE({other}) {interval} holds 0; "
+        chosen, reason = prefer_on_tie, reason + f"models.prefer_on_tie is {prefer_on_tie}"
     else:
         chosen, reason = leader, _leader_reason(leader, comparisons, tied)
     return {"chosen": chosen, "reason": reason, "leader": leader, "held_out_rmse": scores, "comparisons": comparisons}
 
 
-def _intervals(comparisons: dict[str, dict]) -> list[tuple[str, list[float]]]:
-    return [(name, c["interval_95"]) for name, c in comparisons.items()]
+def _interval(comparison: dict) -> str:
+    low, high = comparison["interval_95"]
+    return f"[{low:+.4f}, {high:+.4f}]"
 
 
 def _leader_reason(leader: str, comparisons: dict[str, dict], tied: list[str]) -> str:
     if not comparisons:
         return "the only candidate"
-    intervals = ", ".join(f"{n} [{low:+.4f}, {high:+.4f}]" for n, (low, high) in _intervals(comparisons))
+    intervals = ", ".join(f"{name} {_interval(c)}" for name, c in comparisons.items())
     beyond = "lowest held-out RMSE" + ("" if tied else " beyond the noise")
     ties = f"; tied with {', '.join(tied)}, none preferred" if tied else ""
     return f"{beyond} (95% intervals of RMSE({leader}) - RMSE(other): {intervals}){ties}"
