@@ -33,7 +33,7 @@ INTERFACE = cli.Interface(
         cli.Files("calibration_table", "merger_calibration.parquet: GalaxyID, fold_model, role, predicted, true"),
         cli.Files("target_catalogue", "Parquet catalogue of the target set with Class8.6_fold{k} columns"),
         cli.TRAIN_INDEX,
-        cli.TEST_INDEX,
+        cli.TARGET_INDEX,
         cli.Files("reference", f"reference data (default: the package's {REFERENCE_FILE.name})", optional=True),
     ),
     outputs=(
@@ -70,7 +70,7 @@ def main(args) -> None:
     settings = args.mergers
     cf, target_ids = read_crossfit(args.calibration_table, args.target_catalogue)
     labelled = pd.read_parquet(args.train_index, columns=[MERGER_COLUMN])[MERGER_COLUMN].to_numpy(np.float64)
-    geometry = ShardSet.of_index(args.test_index).geometry
+    geometry = ShardSet.of_index(args.target_index).geometry
     reference = load_reference(args.reference or REFERENCE_FILE)
     result = analyse(cf, labelled, settings, reference, (geometry.crop_px, geometry.size))
     write_json(result.to_json(), args.numbers)
@@ -80,7 +80,7 @@ def main(args) -> None:
     write_json(curves_document(curves, settings.true_threshold), args.curves)
     n, rows = settings.gallery_size, cf.fold == 0
     galleries = (
-        gallery(ShardSet.of_index(args.test_index), target_ids, probability, "p_merger", n),
+        gallery(ShardSet.of_index(args.target_index), target_ids, probability, "p_merger", n),
         gallery(ShardSet.of_index(args.train_index), cf.ids[cf.galaxy[rows]], cf.predicted[rows], "predicted", n,
                 cf.true[rows]),
     )  # fmt: skip

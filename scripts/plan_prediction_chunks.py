@@ -11,14 +11,14 @@ from gzmorph.labels import ID_COLUMN
 
 INTERFACE = cli.Interface(
     __doc__,
-    inputs=(cli.TEST_INDEX,),
+    inputs=(cli.TARGET_INDEX,),
     outputs=(cli.Files("plan", "JSON: n_images, chunk_size, n_chunks"),),
     settings=("predict",),
 )
 
 
 def main(args) -> None:
-    n_images = len(pd.read_parquet(args.test_index, columns=[ID_COLUMN]))
+    n_images = len(pd.read_parquet(args.target_index, columns=[ID_COLUMN]))
     chunk_size = args.predict.chunk_size
     plan = {"n_images": n_images, "chunk_size": chunk_size, "n_chunks": math.ceil(n_images / chunk_size)}
     write_json(plan, args.plan)

@@ -16,7 +16,7 @@ from gzmorph.shards import ShardSet
 
 INTERFACE = cli.Interface(
     __doc__,
-    inputs=(cli.MODEL, cli.TEST_INDEX, cli.Files("plan", "the chunk plan JSON")),
+    inputs=(cli.MODEL, cli.TARGET_INDEX, cli.Files("plan", "the chunk plan JSON")),
     outputs=(cli.Files("predictions", "Parquet catalogue of this chunk"),),
     settings=("predict",),
     wildcards=("chunk",),
@@ -24,13 +24,13 @@ INTERFACE = cli.Interface(
 
 
 def main(args) -> None:
-    shard_set = ShardSet.of_index(args.test_index)
+    shard_set = ShardSet.of_index(args.target_index)
     plan = json.loads(open(args.plan).read())
     if plan["chunk_size"] != args.predict.chunk_size or plan["n_images"] != len(shard_set):
-        raise ValueError(f"{args.plan}: planned for other chunks or images than {args.test_index} now holds")
+        raise ValueError(f"{args.plan}: planned for other chunks or images than {args.target_index} now holds")
     start = int(args.chunk) * args.predict.chunk_size
     if not 0 <= start < len(shard_set):
-        raise ValueError(f"{args.test_index}: chunk {args.chunk} starts at {start}, past its {len(shard_set)} images")
+        raise ValueError(f"{args.target_index}: chunk {args.chunk} starts at {start}, past its {len(shard_set)} images")
     positions = np.arange(start, min(start + args.predict.chunk_size, len(shard_set)))
     device = pick_device(args.threads)
     model, saved = load_model(args.model, device)

@@ -3,6 +3,7 @@ config overlays for runs by hand, and failures logged with their traceback."""
 
 import importlib.util
 import logging
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -156,6 +157,14 @@ def test_a_run_by_hand_refuses_a_config_key_the_schema_does_not_know(tmp_path):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({"explore": {"bins": 7}}))
     with pytest.raises(WorkflowError, match="bins"):
+        cli.parse_command_line(INTERFACE, by_hand(REPO / "config.yaml", overlay))
+
+
+def test_a_run_by_hand_names_the_new_name_of_a_renamed_key(tmp_path):
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(yaml.safe_dump({"test_images": "unlabelled.zip"}))
+    message = "config test_images: renamed to target_images (the unlabelled images to predict)"
+    with pytest.raises(ValueError, match=re.escape(message)):
         cli.parse_command_line(INTERFACE, by_hand(REPO / "config.yaml", overlay))
 
 

@@ -51,7 +51,7 @@ TINY_CONFIG = {
 # light CPU rules: each SLURM job costs ~10 s of start-up here, so the whole DAG (~31 jobs) would take ~10 minutes.
 TARGETS = [
     "results/models/best/model.pt",
-    "results/predictions/test_catalogue.parquet",
+    "results/predictions/target_catalogue.parquet",
     "results/figures/explore/label_histograms.png",
     "results/baseline/mean.json",
 ]
