@@ -14,9 +14,9 @@ from pathlib import Path
 
 from gzmorph import __version__
 from gzmorph.archives import DataError
+from gzmorph.binding import available_cores
 from gzmorph.catalogue import FORMATS, CatalogueError, output_format
 from gzmorph.checkpoint import CheckpointError
-from gzmorph.cli import available_cores
 from gzmorph.io import DiskFullError
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 

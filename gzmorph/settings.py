@@ -3,7 +3,7 @@
 The config is validated against gzmorph/config.schema.yaml before any job runs; here it becomes typed objects. A
 rule passes its job only the slice it needs, as a plain dict cut by :data:`SLICES` (so Snakemake reruns exactly the
 jobs whose slice changed: editing ``training.steps`` retrains both architectures, not the cross-validation), and the
-script turns the dict into its settings object with the same entry (see ``gzmorph.cli``).
+script turns the dict into its settings object with the same entry (see ``gzmorph.binding``).
 """
 
 import os

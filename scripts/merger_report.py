@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.figures import save_figure
 from gzmorph.figures.mergers import GalleryImages, draw_figures, highest
 from gzmorph.io import write_json, write_table, write_text
@@ -27,21 +27,21 @@ from gzmorph.mergers.tables import headline
 from gzmorph.shards import ShardSet
 
 FIGURES = ("calibration", "gallery", "threshold_sweep", "rate_comparison", "coverage")
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("calibration_table", "merger_calibration.parquet: GalaxyID, fold_model, role, predicted, true"),
-        cli.Files("target_catalogue", "Parquet catalogue of the target set with Class8.6_fold{k} columns"),
-        cli.TRAIN_INDEX,
-        cli.TARGET_INDEX,
-        cli.Files("reference", f"reference data (default: the package's {REFERENCE_FILE.name})", optional=True),
+        binding.Files("calibration_table", "merger_calibration.parquet: GalaxyID, fold_model, role, predicted, true"),
+        binding.Files("target_catalogue", "Parquet catalogue of the target set with Class8.6_fold{k} columns"),
+        binding.TRAIN_INDEX,
+        binding.TARGET_INDEX,
+        binding.Files("reference", f"reference data (default: the package's {REFERENCE_FILE.name})", optional=True),
     ),
     outputs=(
-        cli.Files("report", "Markdown report"),
-        cli.Files("numbers", "JSON: the MergerResult"),
-        cli.Files("p_merger", "Parquet: GalaxyID, p_merger of every target galaxy"),
-        cli.Files("curves", "JSON: bin edges and each fold model's calibration curve"),
-        *(cli.Files(f"{name}_figure", "PNG") for name in FIGURES),
+        binding.Files("report", "Markdown report"),
+        binding.Files("numbers", "JSON: the MergerResult"),
+        binding.Files("p_merger", "Parquet: GalaxyID, p_merger of every target galaxy"),
+        binding.Files("curves", "JSON: bin edges and each fold model's calibration curve"),
+        *(binding.Files(f"{name}_figure", "PNG") for name in FIGURES),
     ),
     settings=("mergers",),
 )
@@ -116,4 +116,4 @@ def gallery(shards: ShardSet, ids: np.ndarray, score: np.ndarray, name: str, n: 
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -5,14 +5,14 @@ import math
 
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.io import write_json
 from gzmorph.labels import ID_COLUMN
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.TARGET_INDEX,),
-    outputs=(cli.Files("plan", "JSON: n_images, chunk_size, n_chunks"),),
+    inputs=(binding.TARGET_INDEX,),
+    outputs=(binding.Files("plan", "JSON: n_images, chunk_size, n_chunks"),),
     settings=("predict",),
 )
 
@@ -26,4 +26,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -7,17 +7,17 @@ import logging
 
 import numpy as np
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.catalogue import write_catalogue
 from gzmorph.device import pick_device
 from gzmorph.inference import check_shard_geometry, predict_shards
 from gzmorph.models import load_model
 from gzmorph.shards import ShardSet
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.MODEL, cli.TARGET_INDEX, cli.Files("plan", "the chunk plan JSON")),
-    outputs=(cli.Files("predictions", "Parquet catalogue of this chunk"),),
+    inputs=(binding.MODEL, binding.TARGET_INDEX, binding.Files("plan", "the chunk plan JSON")),
+    outputs=(binding.Files("predictions", "Parquet catalogue of this chunk"),),
     settings=("predict",),
     wildcards=("chunk",),
 )
@@ -43,4 +43,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))
