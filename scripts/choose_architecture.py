@@ -16,8 +16,8 @@ import logging
 import pandas as pd
 
 from gzmorph import binding
-from gzmorph.cross_fitting import out_of_fold, read_fold_predictions
 from gzmorph.evaluate import predictions_for
+from gzmorph.fold_predictions import out_of_fold, read_fold_predictions
 from gzmorph.io import write_json
 from gzmorph.model_choice import choose
 from gzmorph.shards import ShardSet

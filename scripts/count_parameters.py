@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from gzmorph import binding, checkpoint
-from gzmorph.cross_fitting import fold_of
+from gzmorph.fold_predictions import fold_of
 from gzmorph.io import write_table
 from gzmorph.models import build_model, count_parameters
 from gzmorph.split import fold_ids

@@ -10,7 +10,7 @@ import logging
 import pandas as pd
 
 from gzmorph import binding
-from gzmorph.cross_validation import best_setting, cross_validate
+from gzmorph.cnn_grid_search import best_setting, cross_validate
 from gzmorph.device import pick_device
 from gzmorph.figures import save_figure
 from gzmorph.figures.training import cv_scores_figure

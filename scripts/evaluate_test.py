@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from gzmorph import binding
-from gzmorph.cross_fitting import ensemble_test, read_fold_predictions, single_fold_test
 from gzmorph.evaluate import per_label_rmse, predictions_for, spread_error_bins, test_scores, tta_effect
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import spread_error_figure
+from gzmorph.fold_predictions import ensemble_test, read_fold_predictions, single_fold_test
 from gzmorph.io import write_json, write_table
 from gzmorph.shards import ShardSet
 from gzmorph.split import TEST, TRAIN, subset_ids

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from gzmorph import binding
-from gzmorph.cross_fitting import by_fold
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import validation_curves_figure
+from gzmorph.fold_predictions import by_fold
 
 INTERFACE = binding.Interface(
     __doc__,

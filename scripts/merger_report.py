@@ -20,7 +20,7 @@ from gzmorph.figures.mergers import GalleryImages, draw_figures, highest
 from gzmorph.io import write_json, write_table, write_text
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.mergers.analysis import analyse
-from gzmorph.mergers.crossfit import CrossFit, calibration_curves, curves_document, p_merger
+from gzmorph.mergers.per_fold_model import CrossFit, calibration_curves, curves_document, p_merger
 from gzmorph.mergers.reference import REFERENCE_FILE, load_reference
 from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.tables import headline

@@ -21,14 +21,14 @@ import pandas as pd
 
 from gzmorph import binding, checkpoint
 from gzmorph.checkpoint import EnsembleCheckpoint
-from gzmorph.cross_fitting import (
+from gzmorph.evaluate import predictions_for
+from gzmorph.fold_predictions import (
     by_fold,
     calibration_table,
     out_of_fold,
     read_fold_predictions,
     training_overlap,
 )
-from gzmorph.evaluate import predictions_for
 from gzmorph.io import write_json, write_table
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.metrics import rmse

@@ -24,8 +24,8 @@ import pandas as pd
 
 from gzmorph import binding, checkpoint
 from gzmorph.catalogue import catalogue_frame
-from gzmorph.cross_fitting import OUT_OF_FOLD
 from gzmorph.device import pick_device
+from gzmorph.fold_predictions import OUT_OF_FOLD
 from gzmorph.inference import predict
 from gzmorph.io import write_json, write_table
 from gzmorph.models import count_parameters, resolve_spec

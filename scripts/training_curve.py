@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from gzmorph import binding
-from gzmorph.cross_fitting import fold_of
 from gzmorph.figures import save_figure
 from gzmorph.figures.training import training_curve_figure
+from gzmorph.fold_predictions import fold_of
 
 INTERFACE = binding.Interface(
     __doc__,
