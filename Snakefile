@@ -5,18 +5,26 @@ import os
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
+from gzmorph.settings import INPUT_PATHS, check_renamed_keys
+
 min_version("9.0")
 
 
 configfile: "config.yaml"
 
 
+# A key of an earlier version is named with its new name before the schema calls it unknown.
+try:
+    check_renamed_keys(config)
+except ValueError as error:
+    raise WorkflowError(str(error)) from None
+
 validate(config, "gzmorph/config.schema.yaml")
 
 
 # A missing input must stop the run even when every output exists already (Snakemake checks inputs only of the
 # jobs it runs, so a finished run would otherwise report "Nothing to be done").
-for key in ("train_images", "train_labels", "test_images"):
+for key in INPUT_PATHS:
     if not os.path.exists(config[key]):
         raise WorkflowError(f"config {key}: {config[key]!r}: no such file or directory")
 

@@ -1,6 +1,6 @@
 """Prediction throughput (images/s) from preprocessed shards and from a raw JPEG archive, and peak memory.
 
-    python benchmarks/bench_predict.py [--model results/models/best/model.pt] [--shards results/data/test]
+    python benchmarks/bench_predict.py [--model results/models/best/model.pt] [--shards results/data/target]
         [--images data/sample/test_images.tar.gz] [--tta 1 8] [--batch-size 256] [--threads 2]
 
 Without --model a randomly initialised custom CNN of the config's default shape stands in (throughput depends on
@@ -49,7 +49,7 @@ def timed(label: str, frames, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="checkpoint; default: a random custom CNN shaped as in config.yaml")
-    parser.add_argument("--shards", default=str(ROOT / "results/data/test"), help="a preprocessed set directory")
+    parser.add_argument("--shards", default=str(ROOT / "results/data/target"), help="a preprocessed set directory")
     parser.add_argument("--images", default=str(ROOT / "data/sample/test_images.tar.gz"), help="raw archive/dir")
     parser.add_argument("--tta", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--batch-size", type=int, default=256)

@@ -343,7 +343,7 @@ def bench_size(directory: Path, n: int, pools: tuple, rows: list[dict], with_tta
     zip_gib = sum(made[k].stat().st_size for k in ("train_zip", "test_zip")) / 2**30
     print(f"  generation: encoding {made['encode_s']:.1f} s (new variants only), zips + CSV {made['write_s']:.1f} s; "
           f"{made['distinct']:,} distinct JPEGs under {n:,} ids, zips {zip_gib:.2f} GiB", flush=True)  # fmt: skip
-    train, test = (str(directory / "results" / "data" / name) for name in ("train", "test"))
+    train, test = (str(directory / "results" / "data" / name) for name in ("train", "target"))
     zips = str(made["train_zip"]), str(made["test_zip"])
     members = f"{train}/members.parquet", f"{test}/members.parquet"
     stages = [

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from gzmorph.augment import to_device_batch
-from gzmorph.cli import load_config
+from gzmorph.binding import load_config
 from gzmorph.device import pick_device
 from gzmorph.estimate import pipeline_step, step_times, training_model
 from gzmorph.geometry import field_size

@@ -32,7 +32,7 @@ from gzmorph.checkpoint import CheckpointError
 from gzmorph.geometry import Geometry
 from gzmorph.inference import ImageSources, check_tta, predict_images
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
-from gzmorph.mergers.crossfit import p_merger
+from gzmorph.mergers.per_fold_model import p_merger
 from gzmorph.models import load_model as load_network
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 

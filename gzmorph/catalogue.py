@@ -34,7 +34,7 @@ from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER, LABEL_COLUMNS, MERGER_COLUM
 log = logging.getLogger(__name__)
 
 
-P_MERGER = "p_merger"  # the calibrated merger probability (gzmorph.mergers.crossfit.p_merger)
+P_MERGER = "p_merger"  # the calibrated merger probability (gzmorph.mergers.per_fold_model.p_merger)
 SPREAD_COLUMNS: tuple[str, ...] = tuple(f"{c}_std" for c in LABEL_COLUMNS)
 FORMATS: dict[str, str] = {".csv": "csv", ".parquet": "parquet", ".fits": "fits", ".ecsv": "ecsv"}
 _MEMBER = re.compile(r"(?P<label>.+)_fold(?P<fold>\d+)")

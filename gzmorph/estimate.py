@@ -28,7 +28,7 @@ from torch import nn
 
 from gzmorph.archives import list_images, read_labels
 from gzmorph.augment import to_device_batch
-from gzmorph.cross_validation import setting_name
+from gzmorph.cnn_grid_search import setting_name
 from gzmorph.geometry import field_size
 from gzmorph.inference import predict
 from gzmorph.labels import N_LABELS
@@ -133,7 +133,7 @@ def data_size(config: dict, results: Path = RESULTS) -> DataSize:
 
 def preprocessed_size(config: dict, results: Path = RESULTS) -> DataSize | None:
     counts = {}
-    for imageset, key in (("train", "train_images"), ("test", "test_images")):
+    for imageset, key in (("train", "train_images"), ("target", "target_images")):
         path = results / "data" / imageset / "summary.json"
         if not path.is_file():
             return None
@@ -141,13 +141,13 @@ def preprocessed_size(config: dict, results: Path = RESULTS) -> DataSize | None:
         if summary.get("images") != str(config[key]):  # made from other images
             return None
         counts[imageset] = int(summary["n_images"])
-    return DataSize(counts["train"], counts["test"], f"{results}/data/{{train,test}}/summary.json")
+    return DataSize(counts["train"], counts["target"], f"{results}/data/{{train,target}}/summary.json")
 
 
 def raw_size(config: dict) -> DataSize:
     labelled = len(read_labels(config["train_labels"]))
-    unlabelled = len(list_images(config["test_images"]))
-    return DataSize(labelled, unlabelled, f"rows of {config['train_labels']}, images in {config['test_images']}")
+    unlabelled = len(list_images(config["target_images"]))
+    return DataSize(labelled, unlabelled, f"rows of {config['train_labels']}, images in {config['target_images']}")
 
 
 def fold_sizes(n: int, folds: int) -> tuple[int, ...]:

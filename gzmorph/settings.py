@@ -3,7 +3,7 @@
 The config is validated against gzmorph/config.schema.yaml before any job runs; here it becomes typed objects. A
 rule passes its job only the slice it needs, as a plain dict cut by :data:`SLICES` (so Snakemake reruns exactly the
 jobs whose slice changed: editing ``training.steps`` retrains both architectures, not the cross-validation), and the
-script turns the dict into its settings object with the same entry (see ``gzmorph.cli``).
+script turns the dict into its settings object with the same entry (see ``gzmorph.binding``).
 """
 
 import os
@@ -213,6 +213,18 @@ def compared_candidates(config: dict) -> list[str]:
     return list(models["compare"])
 
 
+# Top-level keys of earlier versions, with what replaced them.
+RENAMED_KEYS = {"test_images": "target_images (the unlabelled images to predict)"}
+
+
+def check_renamed_keys(config: Mapping) -> None:
+    """ValueError naming the new key if the config still has one of RENAMED_KEYS; called before the schema check,
+    which would only call the old key unknown."""
+    for old, new in RENAMED_KEYS.items():
+        if old in config:
+            raise ValueError(f"config {old}: renamed to {new}")
+
+
 def _models(config: dict, names: tuple[str, ...]) -> dict:
     return {"head": config["models"]["head"], "candidates": {n: config["models"]["candidates"][n] for n in names}}
 
@@ -233,7 +245,7 @@ def _cross_validation_job(config: dict, wildcards: Mapping[str, str]) -> dict:
 # Each section of config.yaml and the settings class it becomes: tests/test_settings.py walks them with the schema and
 # config.yaml, nested, so that a key in one but not the others fails. ``models`` is dict-based (one mapping per
 # candidate, cut by the train and cross_validation slices), so the test names its keys explicitly.
-INPUT_PATHS = ("train_images", "train_labels", "test_images")
+INPUT_PATHS = ("train_images", "train_labels", "target_images")
 SECTIONS: dict[str, type] = {
     "ingest": Ingest,
     "preprocess": Preprocess,

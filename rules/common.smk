@@ -4,7 +4,7 @@ import json
 from gzmorph.report.sections import report_files, report_outputs
 from gzmorph.settings import SLICES, compared_candidates
 
-IMAGE_SETS = {"train": config["train_images"], "test": config["test_images"]}
+IMAGE_SETS = {"train": config["train_images"], "target": config["target_images"]}
 FOLDS = range(config["models"]["folds"])
 try:
     CANDIDATES = compared_candidates(config)  # models.compare: each trains fold 0
@@ -13,7 +13,7 @@ except ValueError as error:
 
 
 wildcard_constraints:
-    imageset="train|test",
+    imageset="train|target",
     model="|".join([*CANDIDATES, "best"]),
     fold=r"\d+",
 

@@ -1,6 +1,7 @@
-# The data products: each raw archive ({imageset}: train or test) is checked into a table of members, then decoded
-# into uint8 NPY shards with a Parquet index and a summary.json (its geometry, read by every later step); the
-# labelled set is split into train and validation subsets, and the mean-label baseline is scored on both.
+# The data products: each raw archive ({imageset}: train, the labelled set, or target, the unlabelled one) is checked
+# into a table of members, then decoded into uint8 NPY shards with a Parquet index and a summary.json (its geometry,
+# read by every later step); the labelled set is split into train and validation subsets, and the mean-label
+# baseline is scored on both.
 
 
 rule ingest:

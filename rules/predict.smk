@@ -1,5 +1,5 @@
 # Predictions for the unlabelled set as a scatter-gather over chunks of images: a checkpoint counts the
-# preprocessed test images, one predict_chunk job per predict.chunk_size images (in parallel on a cluster), and
+# preprocessed target images, one predict_chunk job per predict.chunk_size images (in parallel on a cluster), and
 # gather_predictions writes one catalogue (the ensemble's mean and spread, and each fold model's merger vote). Then
 # the merger report, calibrated by the merger calibration table of rules/models.smk (cross-fitted over the folds).
 from gzmorph.mergers.reference import REFERENCE_FILE as MERGER_REFERENCE
@@ -10,12 +10,12 @@ wildcard_constraints:
 
 
 # The unlabelled shard set's index (its shards and summary.json beside it).
-TEST_INDEX = one(rules.preprocess.output.index, imageset="test")
+TARGET_INDEX = one(rules.preprocess.output.index, imageset="target")
 
 
 checkpoint plan_prediction_chunks:
     input:
-        test_index=TEST_INDEX,
+        target_index=TARGET_INDEX,
     output:
         plan="results/predictions/chunk_plan.json",
     log:
@@ -37,7 +37,7 @@ checkpoint plan_prediction_chunks:
 rule predict_chunk:
     input:
         model=rules.publish_best.output.model_pt,
-        test_index=TEST_INDEX,
+        target_index=TARGET_INDEX,
         plan=rules.plan_prediction_chunks.output.plan,
     output:
         predictions="results/predictions/chunks/{chunk}.parquet",
@@ -62,10 +62,10 @@ rule gather_predictions:
         chunks=prediction_chunks,
         plan=rules.plan_prediction_chunks.output.plan,
     output:
-        parquet="results/predictions/test_catalogue.parquet",
+        parquet="results/predictions/target_catalogue.parquet",
         csv=report(
-            "results/predictions/test_catalogue.csv",
-            caption="../report/test_catalogue.rst",
+            "results/predictions/target_catalogue.csv",
+            caption="../report/target_catalogue.rst",
             category="Predictions",
             labels={"title": "Catalogue of the unlabelled set", "max_rows": "10"},
         ),
@@ -88,7 +88,7 @@ rule merger_report:
         calibration_table=rules.publish_best.output.calibration,
         target_catalogue=rules.gather_predictions.output.parquet,
         train_index=TRAIN_INDEX,
-        test_index=TEST_INDEX,
+        target_index=TARGET_INDEX,
         reference=MERGER_REFERENCE,
     output:
         report=report(

@@ -10,16 +10,16 @@ import logging
 
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.baseline import mean_baseline
 from gzmorph.io import write_json
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 from gzmorph.split import TEST, fold_ids, subset_ids
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.TRAIN_INDEX, cli.SPLIT),
-    outputs=(cli.Files("baseline", "output JSON: RMSE on each subset and the mean labels"),),
+    inputs=(binding.TRAIN_INDEX, binding.SPLIT),
+    outputs=(binding.Files("baseline", "output JSON: RMSE on each subset and the mean labels"),),
 )
 
 
@@ -34,4 +34,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

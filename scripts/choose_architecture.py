@@ -15,9 +15,9 @@ import logging
 
 import pandas as pd
 
-from gzmorph import cli
-from gzmorph.cross_fitting import out_of_fold, read_fold_predictions
+from gzmorph import binding
 from gzmorph.evaluate import predictions_for
+from gzmorph.fold_predictions import out_of_fold, read_fold_predictions
 from gzmorph.io import write_json
 from gzmorph.model_choice import choose
 from gzmorph.shards import ShardSet
@@ -25,14 +25,16 @@ from gzmorph.split import fold_ids
 
 COMPARED_FOLD = 0
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("predictions", "results/models/<candidate>/fold0/predictions.parquet of each candidate", many=True),
-        cli.TRAIN_INDEX,
-        cli.SPLIT,
+        binding.Files(
+            "predictions", "results/models/<candidate>/fold0/predictions.parquet of each candidate", many=True
+        ),
+        binding.TRAIN_INDEX,
+        binding.SPLIT,
     ),
-    outputs=(cli.Files("choice", "JSON: the chosen candidate, why, and every fold-0 model's held-out RMSE"),),
+    outputs=(binding.Files("choice", "JSON: the chosen candidate, why, and every fold-0 model's held-out RMSE"),),
     settings=("model_choice", "views"),
 )
 
@@ -55,4 +57,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

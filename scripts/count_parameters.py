@@ -15,20 +15,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from gzmorph import checkpoint, cli
-from gzmorph.cross_fitting import fold_of
+from gzmorph import binding, checkpoint
+from gzmorph.fold_predictions import fold_of
 from gzmorph.io import write_table
 from gzmorph.models import build_model, count_parameters
 from gzmorph.split import fold_ids
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("models", "results/models/<architecture>/fold0/model.pt of each architecture", many=True),
-        cli.Files("train_summary", "summary.json of the labelled shard set (network view size)"),
-        cli.SPLIT,
+        binding.Files("models", "results/models/<architecture>/fold0/model.pt of each architecture", many=True),
+        binding.Files("train_summary", "summary.json of the labelled shard set (network view size)"),
+        binding.SPLIT,
     ),
-    outputs=(cli.Files("table", "output CSV"),),
+    outputs=(binding.Files("table", "output CSV"),),
 )
 
 
@@ -55,4 +55,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

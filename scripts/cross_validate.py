@@ -9,8 +9,8 @@ import logging
 
 import pandas as pd
 
-from gzmorph import cli
-from gzmorph.cross_validation import best_setting, cross_validate
+from gzmorph import binding
+from gzmorph.cnn_grid_search import best_setting, cross_validate
 from gzmorph.device import pick_device
 from gzmorph.figures import save_figure
 from gzmorph.figures.training import cv_scores_figure
@@ -20,13 +20,13 @@ from gzmorph.precision import job_precision
 from gzmorph.shards import ShardSet
 from gzmorph.split import TRAIN, subset_ids
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.TRAIN_INDEX, cli.SPLIT),
+    inputs=(binding.TRAIN_INDEX, binding.SPLIT),
     outputs=(
-        cli.Files("folds", "fold scores CSV"),
-        cli.Files("best_setting", "the winning setting (JSON)"),
-        cli.FIGURE,
+        binding.Files("folds", "fold scores CSV"),
+        binding.Files("best_setting", "the winning setting (JSON)"),
+        binding.FIGURE,
     ),
     settings=("cross_validation",),
 )
@@ -55,4 +55,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

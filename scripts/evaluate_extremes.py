@@ -12,7 +12,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.evaluate import chosen_model_name, predictions_for, top_positions
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import extremes_figure
@@ -21,15 +21,15 @@ from gzmorph.labels import COLUMN_INDEX
 from gzmorph.shards import ShardSet
 from gzmorph.split import TRAIN, subset_ids
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.OOF_PREDICTIONS,
-        cli.CHOICE,
-        cli.TRAIN_INDEX,
-        cli.SPLIT,
+        binding.OOF_PREDICTIONS,
+        binding.CHOICE,
+        binding.TRAIN_INDEX,
+        binding.SPLIT,
     ),
-    outputs=(cli.FIGURE,),
+    outputs=(binding.FIGURE,),
     settings=("evaluate",),
 )
 
@@ -66,4 +66,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -11,28 +11,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gzmorph import cli
-from gzmorph.cross_fitting import ensemble_test, read_fold_predictions, single_fold_test
+from gzmorph import binding
 from gzmorph.evaluate import per_label_rmse, predictions_for, spread_error_bins, test_scores, tta_effect
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import spread_error_figure
+from gzmorph.fold_predictions import ensemble_test, read_fold_predictions, single_fold_test
 from gzmorph.io import write_json, write_table
 from gzmorph.shards import ShardSet
 from gzmorph.split import TEST, TRAIN, subset_ids
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("predictions", "results/models/<candidate>/fold<k>/predictions.parquet, each trained", many=True),
-        cli.CHOICE,
-        cli.TRAIN_INDEX,
-        cli.SPLIT,
+        binding.Files("predictions", "results/models/<candidate>/fold<k>/predictions.parquet, each trained", many=True),
+        binding.CHOICE,
+        binding.TRAIN_INDEX,
+        binding.SPLIT,
     ),
     outputs=(
-        cli.Files("scores", "CSV: one row per model and number of views"),
-        cli.Files("per_label", "CSV: RMSE per label, every ensemble and number of views"),
-        cli.Files("tta_effect", "JSON: the best model's RMSE without and with TTA"),
-        cli.FIGURE,
+        binding.Files("scores", "CSV: one row per model and number of views"),
+        binding.Files("per_label", "CSV: RMSE per label, every ensemble and number of views"),
+        binding.Files("tta_effect", "JSON: the best model's RMSE without and with TTA"),
+        binding.FIGURE,
     ),
     settings=("merger_definition", "predict"),
 )
@@ -80,4 +80,4 @@ def single_fold_scores(true, fold_predictions, model, ids, views, train_mean, th
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

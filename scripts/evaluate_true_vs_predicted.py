@@ -11,7 +11,7 @@ import logging
 
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.evaluate import chosen_model_name, predictions_for
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import true_vs_predicted_figure
@@ -20,15 +20,15 @@ from gzmorph.metrics import rmse, rmse_per_label
 from gzmorph.shards import ShardSet
 from gzmorph.split import TRAIN, subset_ids
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.OOF_PREDICTIONS,
-        cli.CHOICE,
-        cli.TRAIN_INDEX,
-        cli.SPLIT,
+        binding.OOF_PREDICTIONS,
+        binding.CHOICE,
+        binding.TRAIN_INDEX,
+        binding.SPLIT,
     ),
-    outputs=(cli.FIGURE,),
+    outputs=(binding.FIGURE,),
 )
 
 
@@ -47,4 +47,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from gzmorph import cli
-from gzmorph.cross_fitting import by_fold
+from gzmorph import binding
 from gzmorph.figures import save_figure
 from gzmorph.figures.evaluate import validation_curves_figure
+from gzmorph.fold_predictions import by_fold
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("histories", "results/models/<architecture>/fold<k>/history.csv of each fold model", many=True),
-        cli.BASELINE,
+        binding.Files("histories", "results/models/<architecture>/fold<k>/history.csv of each fold model", many=True),
+        binding.BASELINE,
     ),
-    outputs=(cli.FIGURE,),
+    outputs=(binding.FIGURE,),
 )
 
 
@@ -52,4 +52,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

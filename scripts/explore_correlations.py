@@ -11,20 +11,20 @@ import logging
 
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.explore import correlation_matrix, question_correlation_summary, within_question_correlations
 from gzmorph.figures import save_figure
 from gzmorph.figures.explore import correlation_matrix_figure
 from gzmorph.io import write_table
 from gzmorph.labels import LABEL_COLUMNS
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.TRAIN_INDEX,),
+    inputs=(binding.TRAIN_INDEX,),
     outputs=(
-        cli.FIGURE,
-        cli.Files("pairs", "output CSV, one row per pair of answers of the same question"),
-        cli.Files("summary", "output CSV, one row per question"),
+        binding.FIGURE,
+        binding.Files("pairs", "output CSV, one row per pair of answers of the same question"),
+        binding.Files("summary", "output CSV, one row per question"),
     ),
 )
 
@@ -47,4 +47,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

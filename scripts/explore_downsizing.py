@@ -14,20 +14,20 @@ from itertools import islice
 import numpy as np
 from PIL import Image
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.archives import iter_images
 from gzmorph.figures import save_figure
 from gzmorph.figures.explore import downsizing_figure
 from gzmorph.geometry import center_crop
 from gzmorph.shards import ShardSet
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("train_images", "raw labelled images (.tar.gz, .tar, .zip or directory)"),
-        cli.TRAIN_INDEX,
+        binding.Files("train_images", "raw labelled images (.tar.gz, .tar, .zip or directory)"),
+        binding.TRAIN_INDEX,
     ),
-    outputs=(cli.FIGURE,),
+    outputs=(binding.FIGURE,),
     settings=("explore",),
 )
 
@@ -56,4 +56,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -8,12 +8,12 @@ import logging
 
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.figures import save_figure
 from gzmorph.figures.explore import label_histograms_figure
 from gzmorph.labels import LABEL_COLUMNS
 
-INTERFACE = cli.Interface(__doc__, inputs=(cli.TRAIN_INDEX,), outputs=(cli.FIGURE,), settings=("explore",))
+INTERFACE = binding.Interface(__doc__, inputs=(binding.TRAIN_INDEX,), outputs=(binding.FIGURE,), settings=("explore",))
 
 
 def main(args) -> None:
@@ -24,4 +24,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -13,19 +13,19 @@ import logging
 
 from PIL import Image
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.archives import iter_images
 from gzmorph.explore import memory_estimate
 from gzmorph.io import write_json
 from gzmorph.shards import ShardSet
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("train_images", "raw labelled images (.tar.gz, .tar, .zip or directory)"),
-        cli.TRAIN_INDEX,
+        binding.Files("train_images", "raw labelled images (.tar.gz, .tar, .zip or directory)"),
+        binding.TRAIN_INDEX,
     ),
-    outputs=(cli.Files("estimate", "output JSON"),),
+    outputs=(binding.Files("estimate", "output JSON"),),
 )
 
 
@@ -50,4 +50,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

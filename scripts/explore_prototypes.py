@@ -9,14 +9,14 @@ import logging
 
 import numpy as np
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.explore import prototypes
 from gzmorph.figures import save_figure
 from gzmorph.figures.explore import prototypes_figure
 from gzmorph.geometry import center_crop
 from gzmorph.shards import ShardSet
 
-INTERFACE = cli.Interface(__doc__, inputs=(cli.TRAIN_INDEX,), outputs=(cli.FIGURE,))
+INTERFACE = binding.Interface(__doc__, inputs=(binding.TRAIN_INDEX,), outputs=(binding.FIGURE,))
 
 
 def main(args) -> None:
@@ -30,4 +30,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

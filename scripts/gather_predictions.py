@@ -7,14 +7,20 @@ import logging
 import numpy as np
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.catalogue import write_catalogue
 from gzmorph.labels import ID_COLUMN, KAGGLE_HEADER
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.Files("chunks", "chunk Parquet files, in chunk order", many=True), cli.Files("plan", "the chunk plan")),
-    outputs=(cli.Files("parquet", "catalogue, Parquet"), cli.Files("csv", "catalogue, CSV (Kaggle submission format)")),
+    inputs=(
+        binding.Files("chunks", "chunk Parquet files, in chunk order", many=True),
+        binding.Files("plan", "the chunk plan"),
+    ),
+    outputs=(
+        binding.Files("parquet", "catalogue, Parquet"),
+        binding.Files("csv", "catalogue, CSV (Kaggle submission format)"),
+    ),
 )
 
 
@@ -39,4 +45,4 @@ def chunk_frames(paths: list[str]):
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -8,18 +8,18 @@ shown as not produced).
 import logging
 from datetime import datetime
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.report.files import write_report
 from gzmorph.report.sections import HEADLINE_KEYS, from_params
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        *(cli.Files(key, f"the {key} numbers of the landing section") for key in HEADLINE_KEYS),
-        cli.Files("files", "the figures and tables shown in the sections", many=True),
-        cli.Files("captions", "caption files (report/*.rst)", many=True),
+        *(binding.Files(key, f"the {key} numbers of the landing section") for key in HEADLINE_KEYS),
+        binding.Files("files", "the figures and tables shown in the sections", many=True),
+        binding.Files("captions", "caption files (report/*.rst)", many=True),
     ),
-    outputs=(cli.Files("html", "the HTML page"),),
+    outputs=(binding.Files("html", "the HTML page"),),
     values=("sections",),
 )
 
@@ -32,4 +32,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

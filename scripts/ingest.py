@@ -7,17 +7,17 @@ preprocess: GalaxyID, archive member and, if labelled, the 37 labels.
 
 import logging
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.ingest import ingest
 from gzmorph.io import write_table
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("images", ".tar.gz, .tar, .zip or directory of <GalaxyID>.jpg"),
-        cli.Files("labels", "Kaggle classifications CSV; omitted for an unlabelled set", optional=True),
+        binding.Files("images", ".tar.gz, .tar, .zip or directory of <GalaxyID>.jpg"),
+        binding.Files("labels", "Kaggle classifications CSV; omitted for an unlabelled set", optional=True),
     ),
-    outputs=(cli.Files("members", "output Parquet: GalaxyID, member [, 37 labels]"),),
+    outputs=(binding.Files("members", "output Parquet: GalaxyID, member [, 37 labels]"),),
     wildcards=("imageset",),
 )
 
@@ -29,4 +29,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -14,34 +14,34 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.figures import save_figure
 from gzmorph.figures.mergers import GalleryImages, draw_figures, highest
 from gzmorph.io import write_json, write_table, write_text
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.mergers.analysis import analyse
-from gzmorph.mergers.crossfit import CrossFit, calibration_curves, curves_document, p_merger
+from gzmorph.mergers.per_fold_model import CrossFit, calibration_curves, curves_document, p_merger
 from gzmorph.mergers.reference import REFERENCE_FILE, load_reference
 from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.tables import headline
 from gzmorph.shards import ShardSet
 
 FIGURES = ("calibration", "gallery", "threshold_sweep", "rate_comparison", "coverage")
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("calibration_table", "merger_calibration.parquet: GalaxyID, fold_model, role, predicted, true"),
-        cli.Files("target_catalogue", "Parquet catalogue of the target set with Class8.6_fold{k} columns"),
-        cli.TRAIN_INDEX,
-        cli.TEST_INDEX,
-        cli.Files("reference", f"reference data (default: the package's {REFERENCE_FILE.name})", optional=True),
+        binding.Files("calibration_table", "merger_calibration.parquet: GalaxyID, fold_model, role, predicted, true"),
+        binding.Files("target_catalogue", "Parquet catalogue of the target set with Class8.6_fold{k} columns"),
+        binding.TRAIN_INDEX,
+        binding.TARGET_INDEX,
+        binding.Files("reference", f"reference data (default: the package's {REFERENCE_FILE.name})", optional=True),
     ),
     outputs=(
-        cli.Files("report", "Markdown report"),
-        cli.Files("numbers", "JSON: the MergerResult"),
-        cli.Files("p_merger", "Parquet: GalaxyID, p_merger of every target galaxy"),
-        cli.Files("curves", "JSON: bin edges and each fold model's calibration curve"),
-        *(cli.Files(f"{name}_figure", "PNG") for name in FIGURES),
+        binding.Files("report", "Markdown report"),
+        binding.Files("numbers", "JSON: the MergerResult"),
+        binding.Files("p_merger", "Parquet: GalaxyID, p_merger of every target galaxy"),
+        binding.Files("curves", "JSON: bin edges and each fold model's calibration curve"),
+        *(binding.Files(f"{name}_figure", "PNG") for name in FIGURES),
     ),
     settings=("mergers",),
 )
@@ -70,7 +70,7 @@ def main(args) -> None:
     settings = args.mergers
     cf, target_ids = read_crossfit(args.calibration_table, args.target_catalogue)
     labelled = pd.read_parquet(args.train_index, columns=[MERGER_COLUMN])[MERGER_COLUMN].to_numpy(np.float64)
-    geometry = ShardSet.of_index(args.test_index).geometry
+    geometry = ShardSet.of_index(args.target_index).geometry
     reference = load_reference(args.reference or REFERENCE_FILE)
     result = analyse(cf, labelled, settings, reference, (geometry.crop_px, geometry.size))
     write_json(result.to_json(), args.numbers)
@@ -80,7 +80,7 @@ def main(args) -> None:
     write_json(curves_document(curves, settings.true_threshold), args.curves)
     n, rows = settings.gallery_size, cf.fold == 0
     galleries = (
-        gallery(ShardSet.of_index(args.test_index), target_ids, probability, "p_merger", n),
+        gallery(ShardSet.of_index(args.target_index), target_ids, probability, "p_merger", n),
         gallery(ShardSet.of_index(args.train_index), cf.ids[cf.galaxy[rows]], cf.predicted[rows], "predicted", n,
                 cf.true[rows]),
     )  # fmt: skip
@@ -116,4 +116,4 @@ def gallery(shards: ShardSet, ids: np.ndarray, score: np.ndarray, name: str, n: 
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -5,20 +5,20 @@ import math
 
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.io import write_json
 from gzmorph.labels import ID_COLUMN
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.TEST_INDEX,),
-    outputs=(cli.Files("plan", "JSON: n_images, chunk_size, n_chunks"),),
+    inputs=(binding.TARGET_INDEX,),
+    outputs=(binding.Files("plan", "JSON: n_images, chunk_size, n_chunks"),),
     settings=("predict",),
 )
 
 
 def main(args) -> None:
-    n_images = len(pd.read_parquet(args.test_index, columns=[ID_COLUMN]))
+    n_images = len(pd.read_parquet(args.target_index, columns=[ID_COLUMN]))
     chunk_size = args.predict.chunk_size
     plan = {"n_images": n_images, "chunk_size": chunk_size, "n_chunks": math.ceil(n_images / chunk_size)}
     write_json(plan, args.plan)
@@ -26,4 +26,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -9,13 +9,13 @@ any name and size; the ID of each is its file stem. The output suffix picks the 
 columns), .parquet, .fits or .ecsv (units, descriptions and the model's identity; see docs/outputs.md).
 """
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.command import predict_catalogue
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.MODEL, cli.Files("images", "directory, .zip, .tar or .tar.gz of JPEG or PNG images")),
-    outputs=(cli.Files("out", "catalogue to write: .csv (Kaggle columns), .parquet, .fits or .ecsv"),),
+    inputs=(binding.MODEL, binding.Files("images", "directory, .zip, .tar or .tar.gz of JPEG or PNG images")),
+    outputs=(binding.Files("out", "catalogue to write: .csv (Kaggle columns), .parquet, .fits or .ecsv"),),
     settings=("predict",),
 )
 
@@ -25,4 +25,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -7,30 +7,30 @@ import logging
 
 import numpy as np
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.catalogue import write_catalogue
 from gzmorph.device import pick_device
 from gzmorph.inference import check_shard_geometry, predict_shards
 from gzmorph.models import load_model
 from gzmorph.shards import ShardSet
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.MODEL, cli.TEST_INDEX, cli.Files("plan", "the chunk plan JSON")),
-    outputs=(cli.Files("predictions", "Parquet catalogue of this chunk"),),
+    inputs=(binding.MODEL, binding.TARGET_INDEX, binding.Files("plan", "the chunk plan JSON")),
+    outputs=(binding.Files("predictions", "Parquet catalogue of this chunk"),),
     settings=("predict",),
     wildcards=("chunk",),
 )
 
 
 def main(args) -> None:
-    shard_set = ShardSet.of_index(args.test_index)
+    shard_set = ShardSet.of_index(args.target_index)
     plan = json.loads(open(args.plan).read())
     if plan["chunk_size"] != args.predict.chunk_size or plan["n_images"] != len(shard_set):
-        raise ValueError(f"{args.plan}: planned for other chunks or images than {args.test_index} now holds")
+        raise ValueError(f"{args.plan}: planned for other chunks or images than {args.target_index} now holds")
     start = int(args.chunk) * args.predict.chunk_size
     if not 0 <= start < len(shard_set):
-        raise ValueError(f"{args.test_index}: chunk {args.chunk} starts at {start}, past its {len(shard_set)} images")
+        raise ValueError(f"{args.target_index}: chunk {args.chunk} starts at {start}, past its {len(shard_set)} images")
     positions = np.arange(start, min(start + args.predict.chunk_size, len(shard_set)))
     device = pick_device(args.threads)
     model, saved = load_model(args.model, device)
@@ -43,4 +43,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -14,22 +14,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.io import write_json, write_table
 from gzmorph.preprocess import preprocess
 from gzmorph.shards import SHARD_DIR
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("members", "ingest table (Parquet)"),
-        cli.Files("images", "the archive or directory the members come from"),
+        binding.Files("members", "ingest table (Parquet)"),
+        binding.Files("images", "the archive or directory the members come from"),
     ),
     outputs=(
-        cli.Files("index", "output index Parquet"),
-        cli.Files("shards", f"output folder of NPY shards; must be {SHARD_DIR}/ beside the index"),
-        cli.Files("rejects", "output CSV of images that failed to decode, with reasons"),
-        cli.Files("summary", "output JSON: geometry, sizes, reduction factor, throughput"),
+        binding.Files("index", "output index Parquet"),
+        binding.Files("shards", f"output folder of NPY shards; must be {SHARD_DIR}/ beside the index"),
+        binding.Files("rejects", "output CSV of images that failed to decode, with reasons"),
+        binding.Files("summary", "output JSON: geometry, sizes, reduction factor, throughput"),
     ),
     settings=("preprocess", "ingest"),
     wildcards=("imageset",),
@@ -55,4 +55,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

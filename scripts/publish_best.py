@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from gzmorph import checkpoint, cli
+from gzmorph import binding, checkpoint
 from gzmorph.checkpoint import EnsembleCheckpoint
-from gzmorph.cross_fitting import (
+from gzmorph.evaluate import predictions_for
+from gzmorph.fold_predictions import (
     by_fold,
     calibration_table,
     out_of_fold,
     read_fold_predictions,
     training_overlap,
 )
-from gzmorph.evaluate import predictions_for
 from gzmorph.io import write_json, write_table
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.metrics import rmse
@@ -41,21 +41,21 @@ SELECTION_NOTE = (
     "scores."
 )
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("choice", "results/models/architecture_choice.json (scripts/choose_architecture.py)"),
-        cli.Files("models", "results/models/<chosen>/fold<k>/model.pt, every fold", many=True),
-        cli.Files("metrics", "results/models/<chosen>/fold<k>/metrics.json of each", many=True),
-        cli.Files("predictions", "results/models/<chosen>/fold<k>/predictions.parquet of each", many=True),
-        cli.TRAIN_INDEX,
-        cli.SPLIT,
+        binding.Files("choice", "results/models/architecture_choice.json (scripts/choose_architecture.py)"),
+        binding.Files("models", "results/models/<chosen>/fold<k>/model.pt, every fold", many=True),
+        binding.Files("metrics", "results/models/<chosen>/fold<k>/metrics.json of each", many=True),
+        binding.Files("predictions", "results/models/<chosen>/fold<k>/predictions.parquet of each", many=True),
+        binding.TRAIN_INDEX,
+        binding.SPLIT,
     ),
     outputs=(
-        cli.Files("model_pt", "the chosen candidate's ensemble of fold models (one checkpoint)"),
-        cli.Files("best_metrics", "the choice, the out-of-fold scores and the per-fold held-out scores"),
-        cli.Files("oof_predictions", "Parquet: GalaxyID, fold, the 37 columns (chosen candidate, predict.tta)"),
-        cli.Files("calibration", "Parquet: GalaxyID, fold_model, role, predicted, true (the merger calibration)"),
+        binding.Files("model_pt", "the chosen candidate's ensemble of fold models (one checkpoint)"),
+        binding.Files("best_metrics", "the choice, the out-of-fold scores and the per-fold held-out scores"),
+        binding.Files("oof_predictions", "Parquet: GalaxyID, fold, the 37 columns (chosen candidate, predict.tta)"),
+        binding.Files("calibration", "Parquet: GalaxyID, fold_model, role, predicted, true (the merger calibration)"),
     ),
     settings=("views",),
 )
@@ -126,4 +126,4 @@ def best_metrics(choice: dict, score: float, per_fold: list[dict], n_galaxies: i
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -8,16 +8,16 @@ import logging
 
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.io import write_table
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.split import labelled_split
 
 # The output is not called "split": that name is the split settings' (args.split).
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.TRAIN_INDEX,),
-    outputs=(cli.Files("split_table", "output Parquet: GalaxyID, subset (train or test), fold (-1 for test)"),),
+    inputs=(binding.TRAIN_INDEX,),
+    outputs=(binding.Files("split_table", "output Parquet: GalaxyID, subset (train or test), fold (-1 for test)"),),
     settings=("split", "merger_definition"),
 )
 
@@ -35,4 +35,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

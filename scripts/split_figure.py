@@ -10,7 +10,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.explore import ks_table
 from gzmorph.figures import save_figure
 from gzmorph.figures.explore import split_histograms_figure
@@ -18,10 +18,10 @@ from gzmorph.io import write_table
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS
 from gzmorph.split import fold_ids
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
-    inputs=(cli.TRAIN_INDEX, cli.SPLIT),
-    outputs=(cli.FIGURE, cli.Files("ks_table", "output CSV of per-label KS statistics")),
+    inputs=(binding.TRAIN_INDEX, binding.SPLIT),
+    outputs=(binding.FIGURE, binding.Files("ks_table", "output CSV of per-label KS statistics")),
     settings=("explore",),
 )
 
@@ -50,4 +50,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gzmorph import checkpoint, cli
+from gzmorph import binding, checkpoint
 from gzmorph.catalogue import catalogue_frame
-from gzmorph.cross_fitting import OUT_OF_FOLD
 from gzmorph.device import pick_device
+from gzmorph.fold_predictions import OUT_OF_FOLD
 from gzmorph.inference import predict
 from gzmorph.io import write_json, write_table
 from gzmorph.models import count_parameters, resolve_spec
@@ -36,18 +36,18 @@ from gzmorph.training import FitResult, TrainingData, batches_per_epoch, epochs_
 
 log = logging.getLogger("train")
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.TRAIN_INDEX,
-        cli.SPLIT,
-        cli.Files("best_setting", "results/models/cv/best_setting.json (the cv.candidate only)", optional=True),
+        binding.TRAIN_INDEX,
+        binding.SPLIT,
+        binding.Files("best_setting", "results/models/cv/best_setting.json (the cv.candidate only)", optional=True),
     ),
     outputs=(
-        cli.Files("model_pt", "the kept model (last weights)"),
-        cli.Files("history", "history CSV, one row per evaluation step (held-out RMSE as validation_rmse)"),
-        cli.Files("metrics", "metrics JSON"),
-        cli.Files("predictions", "Parquet: GalaxyID, role (out_of_fold, test), views, the 37 columns"),
+        binding.Files("model_pt", "the kept model (last weights)"),
+        binding.Files("history", "history CSV, one row per evaluation step (held-out RMSE as validation_rmse)"),
+        binding.Files("metrics", "metrics JSON"),
+        binding.Files("predictions", "Parquet: GalaxyID, role (out_of_fold, test), views, the 37 columns"),
     ),
     settings=("train", "views"),
     wildcards=("model", "fold"),
@@ -144,4 +144,4 @@ def metrics(
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

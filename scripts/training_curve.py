@@ -12,19 +12,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from gzmorph import cli
-from gzmorph.cross_fitting import fold_of
+from gzmorph import binding
 from gzmorph.figures import save_figure
 from gzmorph.figures.training import training_curve_figure
+from gzmorph.fold_predictions import fold_of
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     __doc__,
     inputs=(
-        cli.Files("histories", "results/models/<model>/fold<k>/history.csv of every fold", many=True),
-        cli.Files("metrics", "a fold's metrics.json (its ema_decay labels the curves)", optional=True),
-        cli.Files("baseline", "mean-baseline JSON (its validation_rmse is drawn as a line)", optional=True),
+        binding.Files("histories", "results/models/<model>/fold<k>/history.csv of every fold", many=True),
+        binding.Files("metrics", "a fold's metrics.json (its ema_decay labels the curves)", optional=True),
+        binding.Files("baseline", "mean-baseline JSON (its validation_rmse is drawn as a line)", optional=True),
     ),
-    outputs=(cli.FIGURE,),
+    outputs=(binding.FIGURE,),
     wildcards=("model",),
 )
 
@@ -41,4 +41,4 @@ def main(args) -> None:
 
 
 if __name__ == "__main__":
-    cli.run(main, INTERFACE, globals().get("snakemake"))
+    binding.run(main, INTERFACE, globals().get("snakemake"))

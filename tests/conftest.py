@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"
 SAMPLE_TRAIN_IMAGES = SAMPLE / "training_images.tar.gz"
 SAMPLE_TRAIN_LABELS = SAMPLE / "training_classifications.csv"
-SAMPLE_TEST_IMAGES = SAMPLE / "test_images.tar.gz"
+SAMPLE_TARGET_IMAGES = SAMPLE / "test_images.tar.gz"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Running a script of scripts/ in this process, as from the command line, without cli.run's exit on error."""
+"""Running a script of scripts/ in this process, as from the command line, without binding.run's exit on error."""
 
 import importlib.util
 from pathlib import Path
@@ -6,7 +6,7 @@ from types import ModuleType
 
 import yaml
 
-from gzmorph import cli
+from gzmorph import binding
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config.yaml"
@@ -22,7 +22,7 @@ def load_script(name: str) -> ModuleType:
 def run_script(name: str, *options: str) -> None:
     """Parse ``options`` with the script's own interface and call its main(); exceptions propagate."""
     module = load_script(name)
-    module.main(cli.parse_command_line(module.INTERFACE, list(options)))
+    module.main(binding.parse_command_line(module.INTERFACE, list(options)))
 
 
 def config_overlay(path: Path, overrides: dict) -> list[str]:

@@ -32,7 +32,7 @@ from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, READABLE_NAMES
 from gzmorph.mergers.estimators import EDGES, N_BINS
 from gzmorph.models import build_model
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
-from tests.conftest import SAMPLE_TEST_IMAGES
+from tests.conftest import SAMPLE_TARGET_IMAGES
 from tests.scripts import CONFIG, config_overlay, run_script
 from tests.test_inference import GEOMETRY, SPEC  # the same tiny network
 
@@ -76,7 +76,7 @@ def sample_cutouts(tmp_path) -> Path:
     """Six JPEGs of the shipped unlabelled sample, in a folder of their own."""
     folder = tmp_path / "sample"
     folder.mkdir()
-    for galaxy_id, _, data in itertools.islice(iter_images(SAMPLE_TEST_IMAGES), 6):
+    for galaxy_id, _, data in itertools.islice(iter_images(SAMPLE_TARGET_IMAGES), 6):
         (folder / f"{galaxy_id}.jpg").write_bytes(data)
     return folder
 

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from astropy.table import Table
 
+from gzmorph import binding
 from gzmorph import checkpoint as checkpoints
-from gzmorph import cli
 from gzmorph.catalogue import catalogue_frame, write_catalogue
 from gzmorph.checkpoint import Checkpoint
 from gzmorph.figures import plt, save_figure
@@ -26,7 +26,7 @@ from gzmorph.io import DiskFullError, atomic_path, write_json, write_table, writ
 from gzmorph.models import build_model
 from gzmorph.shards import ShardWriter
 from tests import test_command
-from tests.test_cli import INTERFACE, fake_snakemake
+from tests.test_binding import INTERFACE, fake_snakemake
 from tests.test_command import gzmorph_predict
 from tests.test_inference import GEOMETRY, SPEC
 
@@ -206,10 +206,10 @@ def test_other_write_errors_pass_through_unchanged(tmp_path):
 
 
 def run_script_main(main, snakemake) -> int:
-    """cli.run's exit status for ``main`` bound to ``snakemake``."""
+    """binding.run's exit status for ``main`` bound to ``snakemake``."""
     try:
         with pytest.raises(SystemExit) as stopped:
-            cli.run(main, INTERFACE, snakemake)
+            binding.run(main, INTERFACE, snakemake)
     finally:
         logging.basicConfig(force=True, handlers=[logging.NullHandler()])  # release the log file
     return stopped.value.code

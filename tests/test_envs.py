@@ -22,7 +22,7 @@ DISTRIBUTION = {"PIL": "pillow", "yaml": "pyyaml"}
 CONDA_NAME = {"torch": "pytorch", "matplotlib": "matplotlib-base"}
 # Imports inside functions that no rule job calls; each with the reason, so that the list stays short and checked.
 NOT_ON_A_RULES_PATH = {
-    ("gzmorph.cli", "snakemake"): "load_config serves scripts run by hand; a rule passes its config slices",
+    ("gzmorph.binding", "snakemake"): "load_config serves scripts run by hand; a rule passes its config slices",
     ("gzmorph.device", "torch"): "pick_device is called only by scripts that import torch at their top",
 }
 _REQUIREMENT = re.compile(r"(?P<name>[A-Za-z0-9_.-]+)\s*(?P<spec>.*)")
@@ -122,6 +122,6 @@ def test_every_script_that_picks_a_device_imports_torch_itself():
 def test_the_walk_finds_imports_through_the_package_and_skips_type_checking_blocks():
     reached = third_party(ROOT / "scripts" / "html_report.py", "scripts.html_report")
     assert ("gzmorph.report.convert", "markdown") in reached  # a function-level import, three modules down
-    assert ("gzmorph.cli", "yaml") in reached and ("gzmorph.device", "torch") in reached
+    assert ("gzmorph.binding", "yaml") in reached and ("gzmorph.device", "torch") in reached
     assert needed(ROOT / "scripts" / "html_report.py") >= {"pyyaml", "markdown", "jinja2", "docutils", "pandas"}
     assert "torch" not in needed(ROOT / "scripts" / "ingest.py")

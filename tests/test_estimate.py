@@ -10,7 +10,7 @@ import torch
 import yaml
 
 from gzmorph import estimate
-from gzmorph.cli import load_config
+from gzmorph.binding import load_config
 from gzmorph.command import checked_config, main
 from gzmorph.geometry import Geometry
 from gzmorph.precision import PrecisionChoice
@@ -117,21 +117,21 @@ def test_the_allowances_reproduce_the_measured_runs():
 
 def test_counts_come_from_the_summaries_only_when_they_name_the_configs_images(tmp_path):
     config = load_config([str(REPO / "config.yaml")])
-    for imageset, key, n in (("train", "train_images", 480), ("test", "test_images", 190)):
+    for imageset, key, n in (("train", "train_images", 480), ("target", "target_images", 190)):
         (tmp_path / "data" / imageset).mkdir(parents=True)
         summary = {"images": config[key], "n_images": n}
         (tmp_path / "data" / imageset / "summary.json").write_text(json.dumps(summary))
     from_summaries = estimate.data_size(config, tmp_path)
     assert (from_summaries.labelled, from_summaries.unlabelled) == (480, 190)
-    for key in ("train_labels", "test_images"):  # other paths than the summaries name: counted in the files
+    for key in ("train_labels", "target_images"):  # other paths than the summaries name: counted in the files
         config[key] = str(REPO / config[key])
     counted = estimate.data_size(config, tmp_path)
     assert (counted.labelled, counted.unlabelled) == (500, 200) and "rows of" in counted.source
 
 
 def test_config_values_go_over_the_files_and_are_checked(tmp_path, capsys):
-    config = checked_config([str(REPO / "config.yaml")], ["test_images=x.tar.gz", "train_labels=y.csv"])
-    assert (config["test_images"], config["train_labels"]) == ("x.tar.gz", "y.csv")
+    config = checked_config([str(REPO / "config.yaml")], ["target_images=x.tar.gz", "train_labels=y.csv"])
+    assert (config["target_images"], config["train_labels"]) == ("x.tar.gz", "y.csv")
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"models": {"folds": 1}}))
     assert main(["estimate", "--configfile", str(REPO / "config.yaml"), str(bad)]) == 2

@@ -171,7 +171,7 @@ def test_tta_leaves_invariant_model_unchanged_and_averages_exactly():
 
 def test_images_from_archive_match_images_from_shards(checkpoint, jpeg_dir, tmp_path):
     model, _ = load_model(checkpoint)
-    index = shard_set_of(jpeg_dir, tmp_path / "test")
+    index = shard_set_of(jpeg_dir, tmp_path / "target")
     shards = pd.concat(list(predict_shards(model, ShardSet.of_index(index), "cpu", tta=4, batch_size=2)))
     raw = pd.concat(list(predict_images(model, jpeg_dir, GEOMETRY, "cpu", tta=4, batch_size=3)))
     assert shards[ID_COLUMN].tolist() == IDS
@@ -181,15 +181,15 @@ def test_images_from_archive_match_images_from_shards(checkpoint, jpeg_dir, tmp_
 
 
 def test_scatter_gather_scripts_reproduce_one_pass(checkpoint, jpeg_dir, tmp_path):
-    index = shard_set_of(jpeg_dir, tmp_path / "test")
+    index = shard_set_of(jpeg_dir, tmp_path / "target")
     plan = tmp_path / "plan.json"
     config = config_overlay(tmp_path / "chunks.yaml", {"predict": {"chunk_size": 3, "tta": 2}})
-    run_script("plan_prediction_chunks.py", "--test-index", str(index), "--plan", str(plan), *config)
+    run_script("plan_prediction_chunks.py", "--target-index", str(index), "--plan", str(plan), *config)
     assert json.loads(plan.read_text()) == {"n_images": 5, "chunk_size": 3, "n_chunks": 2}
     chunks = []
     for chunk in range(2):
         chunks.append(str(tmp_path / f"chunks/{chunk:05d}.parquet"))
-        run_script("predict_chunk.py", "--model", str(checkpoint), "--test-index", str(index), "--plan", str(plan),
+        run_script("predict_chunk.py", "--model", str(checkpoint), "--target-index", str(index), "--plan", str(plan),
                    "--predictions", chunks[-1], "--chunk", str(chunk), *config)  # fmt: skip
     out = tmp_path / "catalogue"
     run_script("gather_predictions.py", "--chunks", *chunks, "--plan", str(plan),
@@ -252,7 +252,7 @@ def ensemble(tmp_path_factory) -> Path:
 
 
 def test_an_ensemble_catalogue_holds_the_mean_its_spread_and_each_fold_models_merger_vote(ensemble, jpeg_dir, tmp_path):
-    index = shard_set_of(jpeg_dir, tmp_path / "test")
+    index = shard_set_of(jpeg_dir, tmp_path / "target")
     model, _ = load_model(ensemble)
     rows = pd.concat(list(predict_shards(model, ShardSet.of_index(index), "cpu", tta=4, batch_size=2)))
     assert list(rows.columns) == [*KAGGLE_HEADER, *SPREAD_COLUMNS, "Class8.6_fold0", "Class8.6_fold1"]

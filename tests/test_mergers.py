@@ -13,14 +13,6 @@ from scipy.special import expit, logit
 from gzmorph.mergers.analysis import interval_sources
 from gzmorph.mergers.bayes import posterior_fraction
 from gzmorph.mergers.coverage import diagnostic, draw_target, failures, split_halves, split_pools, summarise
-from gzmorph.mergers.crossfit import (
-    CrossFit,
-    bootstrap_weights,
-    calibration_curves,
-    estimates,
-    fold_calibrations,
-    p_merger,
-)
 from gzmorph.mergers.estimators import (
     CENTRES,
     EDGES,
@@ -36,6 +28,14 @@ from gzmorph.mergers.estimators import (
     threshold_index,
 )
 from gzmorph.mergers.literature import compare, compare_literature, rate_per_galaxy, value_used
+from gzmorph.mergers.per_fold_model import (
+    CrossFit,
+    bootstrap_weights,
+    calibration_curves,
+    estimates,
+    fold_calibrations,
+    p_merger,
+)
 from gzmorph.mergers.rates import adopted_rate, pair_timescale_gyr, rate_per_gyr
 from gzmorph.mergers.reference import REFERENCE_FILE, load_reference, observability
 from gzmorph.mergers.result import BINNED

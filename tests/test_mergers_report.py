@@ -204,11 +204,11 @@ def _shards(path, ids: np.ndarray, rng: np.random.Generator, merger: np.ndarray 
 def test_merger_report_script_reads_the_cross_fitting_tables_and_writes_every_output(tmp_path, data):
     rng = np.random.default_rng(7)
     (calib_pred, calib_true), target = data["calib"], data["target"][0][:400]
-    test_ids, calib_ids = np.arange(1000, 1400, dtype=np.uint64), np.arange(5000, 6200, dtype=np.uint64)
-    _shards(tmp_path / "test", test_ids, rng)
+    target_ids, calib_ids = np.arange(1000, 1400, dtype=np.uint64), np.arange(5000, 6200, dtype=np.uint64)
+    _shards(tmp_path / "target", target_ids, rng)
     _shards(tmp_path / "train", calib_ids, rng, calib_true)
-    catalogue = _predictions(test_ids, target, rng).assign(**{"Class8.6_fold0": target, "Class8.6_fold1": target})
-    catalogue.to_parquet(tmp_path / "test.parquet")
+    catalogue = _predictions(target_ids, target, rng).assign(**{"Class8.6_fold0": target, "Class8.6_fold1": target})
+    catalogue.to_parquet(tmp_path / "target.parquet")
     # two fold models: each sees the 800 test-subset galaxies and its own 200 held-out galaxies
     truth = pd.Series(calib_true, index=calib_ids)
     rows = [
@@ -227,9 +227,9 @@ def test_merger_report_script_reads_the_cross_fitting_tables_and_writes_every_ou
            "p-merger": tmp_path / "p_merger.parquet", "curves": tmp_path / "curves.json", **figures}  # fmt: skip
     inputs = {
         "calibration-table": tmp_path / "calibration.parquet",
-        "target-catalogue": tmp_path / "test.parquet",
+        "target-catalogue": tmp_path / "target.parquet",
         "train-index": tmp_path / "train/index.parquet",
-        "test-index": tmp_path / "test/index.parquet",
+        "target-index": tmp_path / "target/index.parquet",
     }
     options = [a for k, v in {**inputs, **out}.items() for a in (f"--{k.replace('_', '-')}", str(v))]
     fast = copy.deepcopy({k: v for k, v in FAST.items() if k in ("bootstrap", "coverage")})
@@ -240,7 +240,7 @@ def test_merger_report_script_reads_the_cross_fitting_tables_and_writes_every_ou
     result = MergerResult.read(out["numbers"])
     assert result.counts["n_target"] == 400 and result.counts["n_calibration_galaxies"] == 1200
     p_merger = pd.read_parquet(out["p-merger"])
-    assert list(p_merger.columns) == [ID_COLUMN, "p_merger"] and list(p_merger[ID_COLUMN]) == list(test_ids)
+    assert list(p_merger.columns) == [ID_COLUMN, "p_merger"] and list(p_merger[ID_COLUMN]) == list(target_ids)
     assert p_merger["p_merger"].between(0, 1).all()
     curves = json.loads(out["curves"].read_text())
     assert len(curves["bin_edges"]) == 101 and len(curves["curves"]) == 2 and curves["true_threshold"] == 0.4

@@ -5,7 +5,7 @@ import torch
 import yaml
 from snakemake.exceptions import WorkflowError
 
-from gzmorph import cli, precision
+from gzmorph import binding, precision
 from gzmorph.precision import choose_precision, native_bfloat16_flags, probe_rates
 from gzmorph.settings import SLICES
 from tests.scripts import CONFIG
@@ -108,11 +108,11 @@ def test_a_job_resolves_auto_once_and_logs_why(caplog, monkeypatch):
 def test_the_schema_takes_auto_true_and_false(tmp_path, value):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({"training": {"cpu_bfloat16": value}}))
-    assert cli.load_config([str(CONFIG), str(overlay)])["training"]["cpu_bfloat16"] == value
+    assert binding.load_config([str(CONFIG), str(overlay)])["training"]["cpu_bfloat16"] == value
 
 
 def test_the_schema_refuses_other_values(tmp_path):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({"training": {"cpu_bfloat16": "yes"}}))  # quoted: YAML's bare yes is true
     with pytest.raises(WorkflowError, match="cpu_bfloat16"):
-        cli.load_config([str(CONFIG), str(overlay)])
+        binding.load_config([str(CONFIG), str(overlay)])

@@ -11,7 +11,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.mergers.reference import REFERENCE_FILE, REFERENCE_SCHEMA
 from gzmorph.mergers.result import QUOTABLE
 from gzmorph.mergers.settings import MergerReference
@@ -28,7 +28,7 @@ from gzmorph.settings import (
 from tests.conftest import REPO
 
 CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
-SCHEMA_FILE = cli.SCHEMA
+SCHEMA_FILE = binding.SCHEMA
 SCHEMA = yaml.safe_load(SCHEMA_FILE.read_text())
 
 

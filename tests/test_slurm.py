@@ -12,7 +12,7 @@ Assumptions:
   sets MinJobAge=600 so finished jobs stay visible), and no account or partition is given: the GZMORPH_SLURM_*
   variables are removed and the plugin takes the default partition. The GPU rules still ask for one GPU each
   (the profile's default), which up.sh's node offers as a GRES bound to /dev/null; they run on the CPU.
-- Every script logs `SLURM_JOB_ID=<id>` through gzmorph.device.log_job_context (called by gzmorph.cli.run);
+- Every script logs `SLURM_JOB_ID=<id>` through gzmorph.device.log_job_context (called by gzmorph.binding.run);
   the log paths are taken from Snakemake's own job listing, wherever the rules put them.
 - The outputs are every file the first run created outside .snakemake. Not compared: files under logs/ and
   benchmarks/ folders and PNG figures (they show numbers that are compared elsewhere), and JSON keys or table
@@ -51,7 +51,7 @@ TINY_CONFIG = {
 # light CPU rules: each SLURM job costs ~10 s of start-up here, so the whole DAG (~31 jobs) would take ~10 minutes.
 TARGETS = [
     "results/models/best/model.pt",
-    "results/predictions/test_catalogue.parquet",
+    "results/predictions/target_catalogue.parquet",
     "results/figures/explore/label_histograms.png",
     "results/baseline/mean.json",
 ]

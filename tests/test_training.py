@@ -12,8 +12,8 @@ import yaml
 
 from gzmorph import checkpoint
 from gzmorph.augment import to_device_batch
-from gzmorph.cross_fitting import CALIBRATION_COLUMNS, OUT_OF_FOLD, training_overlap
-from gzmorph.cross_validation import best_setting, cross_validate, kfold_indices
+from gzmorph.cnn_grid_search import best_setting, cross_validate, kfold_indices
+from gzmorph.fold_predictions import CALIBRATION_COLUMNS, OUT_OF_FOLD, training_overlap
 from gzmorph.geometry import Geometry
 from gzmorph.inference import autocast, training_precision
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, MERGER_COLUMN, question_residuals

@@ -108,11 +108,11 @@ def test_models_beat_the_mean_baseline(finished_run):
 @pytest.mark.e2e
 def test_catalogue_and_merger_report(finished_run):
     results = finished_run / "results"
-    catalogue = pd.read_csv(results / "predictions" / "test_catalogue.csv")
+    catalogue = pd.read_csv(results / "predictions" / "target_catalogue.csv")
     assert tuple(catalogue.columns) == KAGGLE_HEADER and len(catalogue) == 200
     values = catalogue.iloc[:, 1:].to_numpy()
     assert np.isfinite(values).all() and values.min() >= 0 and values.max() <= 1
-    parquet = pd.read_parquet(results / "predictions" / "test_catalogue.parquet")
+    parquet = pd.read_parquet(results / "predictions" / "target_catalogue.parquet")
     folds = parquet[["Class8.6_fold0", "Class8.6_fold1"]].mean(axis=1)
     np.testing.assert_allclose(folds, parquet["Class8.6"], atol=1e-5)  # the ensemble is the mean of its fold models
     calibration = pd.read_parquet(results / "predictions" / "merger_calibration.parquet")
@@ -153,3 +153,16 @@ def test_a_missing_input_path_stops_before_the_dag_is_built(tmp_path):
     )
     assert result.returncode != 0
     assert "config train_images: '/no/such/file': no such file or directory" in result.stdout + result.stderr
+
+
+def test_the_old_test_images_key_names_its_new_name(tmp_path):
+    workdir = copy_workflow(tmp_path)
+    result = subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "1", "--config", "test_images=unlabelled.zip"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    message = "config test_images: renamed to target_images (the unlabelled images to predict)"
+    assert message in result.stdout + result.stderr

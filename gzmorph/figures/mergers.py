@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 
 from gzmorph.figures.merger_comparison import coverage_figure, rate_figure
 from gzmorph.labels import MERGER_COLUMN
-from gzmorph.mergers.crossfit import CrossFit
 from gzmorph.mergers.estimators import CENTRES, bin_counts, merger_probability, sweep
+from gzmorph.mergers.per_fold_model import CrossFit
 from gzmorph.mergers.result import NAMES, MergerResult
 from gzmorph.mergers.settings import MergerSettings
 from gzmorph.mergers.uncertainty import wilson_interval

@@ -8,9 +8,9 @@ import numpy as np
 
 from gzmorph.mergers.bayes import posterior_fraction, rebin
 from gzmorph.mergers.coverage import diagnostic, failures
-from gzmorph.mergers.crossfit import SIDES, CrossFit, estimates
 from gzmorph.mergers.estimators import EDGES, bin_counts, chosen_threshold, prediction_bins
 from gzmorph.mergers.literature import compare, compare_literature
+from gzmorph.mergers.per_fold_model import SIDES, CrossFit, estimates
 from gzmorph.mergers.rates import adopted_rate
 from gzmorph.mergers.reference import observability
 from gzmorph.mergers.result import BINNED, Definition, Estimate, MergerResult

@@ -24,8 +24,8 @@ limit than its noise is a tie, not a failure. The median, not the mean, because 
 import numpy as np
 from tqdm import tqdm
 
-from gzmorph.mergers.crossfit import CrossFit, bootstrap_weights, fold_calibration, target_counts, target_means
 from gzmorph.mergers.estimators import ALL_ESTIMATORS, apply
+from gzmorph.mergers.per_fold_model import CrossFit, bootstrap_weights, fold_calibration, target_counts, target_means
 from gzmorph.mergers.settings import Coverage
 from gzmorph.mergers.uncertainty import percentile_interval
 

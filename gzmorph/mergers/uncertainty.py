@@ -1,7 +1,7 @@
 """Intervals: the percentile interval of bootstrap (or posterior) draws and the Wilson interval of a binomial share.
 
 The statistical interval of a merger fraction comes from a bootstrap that resamples target and calibration galaxies
-together (``crossfit``). A merger definition (volunteer Class8.6 threshold) is its own quantity with its own
+together (``per_fold_model``). A merger definition (volunteer Class8.6 threshold) is its own quantity with its own
 interval, not an error term; the spread of the fold models is a consistency check, shown and not added.
 """
 

@@ -64,7 +64,7 @@ def run_facts(contents: Mapping[str, bytes | None]) -> list[str]:
     """'500 labelled images from X', '200 unlabelled images from Y' from the preprocessing summaries present."""
     facts = []
     summaries = {Path(path).parent.name: data for path, data in contents.items() if Path(path).name == "summary.json"}
-    for imageset, what in (("train", "labelled"), ("test", "unlabelled")):
+    for imageset, what in (("train", "labelled"), ("target", "unlabelled")):
         data = summaries.get(imageset)
         try:
             summary = json.loads(data) if data else {}

@@ -29,7 +29,7 @@ import yaml
 
 from gzmorph.device import log_job_context
 from gzmorph.io import DISK_FULL_ERRNOS, DiskFullError
-from gzmorph.settings import SLICES
+from gzmorph.settings import SLICES, check_renamed_keys
 
 log = logging.getLogger(__name__)
 SCHEMA = Path(__file__).resolve().parent / "config.schema.yaml"  # package data: an installed gzmorph has it too
@@ -74,7 +74,7 @@ class Interface:
 
 # Files that many scripts read, declared once.
 TRAIN_INDEX = Files("train_index", "index.parquet of the labelled shard set (shards and summary.json beside it)")
-TEST_INDEX = Files("test_index", "index.parquet of the unlabelled shard set (shards and summary.json beside it)")
+TARGET_INDEX = Files("target_index", "index.parquet of the unlabelled shard set (shards and summary.json beside it)")
 SPLIT = Files("split", "split.parquet: GalaxyID, subset and fold of every labelled galaxy")
 BASELINE = Files("baseline", "mean-baseline JSON (its validation_rmse, on held-out fold 0, is drawn as a line)")
 MODEL = Files("model", "a model checkpoint, e.g. results/models/best/model.pt")
@@ -191,6 +191,7 @@ def load_config(paths: list[str], overrides: Mapping | None = None) -> dict:
         with open(path) as f:
             _merge(config, yaml.safe_load(f) or {})
     _merge(config, overrides or {})
+    check_renamed_keys(config)
     validate(config, str(SCHEMA))
     return config
 

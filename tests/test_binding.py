@@ -1,8 +1,9 @@
-"""The binding between a rule and its script (gzmorph.cli): strict about names in both directions, typed settings,
+"""The binding between a rule and its script (gzmorph.binding): strict about names in both directions, typed settings,
 config overlays for runs by hand, and failures logged with their traceback."""
 
 import importlib.util
 import logging
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,18 +13,18 @@ from snakemake.exceptions import WorkflowError
 from snakemake.io import is_callable
 from snakemake.iocontainers import Namedlist
 
-from gzmorph import cli
+from gzmorph import binding
 from gzmorph.settings import Explore
 from tests.conftest import REPO
 
-INTERFACE = cli.Interface(
+INTERFACE = binding.Interface(
     "A test script.",
     inputs=(
-        cli.TRAIN_INDEX,
-        cli.Files("histories", "history.csv of each model", many=True),
-        cli.Files("labels", "optional labels", optional=True),
+        binding.TRAIN_INDEX,
+        binding.Files("histories", "history.csv of each model", many=True),
+        binding.Files("labels", "optional labels", optional=True),
     ),
-    outputs=(cli.FIGURE,),
+    outputs=(binding.FIGURE,),
     settings=("explore",),
     wildcards=("model",),
 )
@@ -62,7 +63,7 @@ def fake_snakemake(tmp_path, inputs=None, outputs=None, params=None, wildcards=N
 
 
 def test_a_matching_rule_binds_files_wildcards_threads_and_log(tmp_path):
-    args = cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path))
+    args = binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path))
     assert args.train_index == "results/data/train/index.parquet"
     assert args.histories == ["a/history.csv", "b/history.csv"]
     assert args.labels is None  # optional and absent
@@ -72,53 +73,53 @@ def test_a_matching_rule_binds_files_wildcards_threads_and_log(tmp_path):
 
 
 def test_settings_arrive_typed(tmp_path):
-    args = cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path))
+    args = binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path))
     assert args.explore == Explore(seed=3, n_random_images=9, histogram_bins=20, n_downsizing_examples=2)
 
 
 def test_a_misspelt_params_key_fails_naming_it(tmp_path):
-    with pytest.raises(cli.BindingError, match=r"params has \['explor'\]"):
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, params={"explor": dict(EXPLORE)}))
+    with pytest.raises(binding.BindingError, match=r"params has \['explor'\]"):
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, params={"explor": dict(EXPLORE)}))
 
 
 def test_a_missing_params_key_fails_naming_it(tmp_path):
-    with pytest.raises(cli.BindingError, match=r"params lacks \['explore'\]"):
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, params={}))
+    with pytest.raises(binding.BindingError, match=r"params lacks \['explore'\]"):
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, params={}))
 
 
 def test_a_slice_with_a_wrong_key_is_refused_by_its_settings(tmp_path):
     with pytest.raises(ValueError, match=r"Explore: unknown keys \['bins'\], missing keys \['histogram_bins'\]"):
         explore = {**{k: v for k, v in EXPLORE.items() if k != "histogram_bins"}, "bins": 20}
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, params={"explore": explore}))
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, params={"explore": explore}))
 
 
 def test_a_missing_required_input_fails_naming_it(tmp_path):
-    with pytest.raises(cli.BindingError, match=r"input lacks \['train_index'\]"):
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, inputs={"histories": ["a/history.csv"]}))
+    with pytest.raises(binding.BindingError, match=r"input lacks \['train_index'\]"):
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, inputs={"histories": ["a/history.csv"]}))
 
 
 def test_an_undeclared_output_fails_naming_it(tmp_path):
     outputs = {"figure": "out.png", "table": "out.csv"}
-    with pytest.raises(cli.BindingError, match=r"output has \['table'\]"):
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, outputs=outputs))
+    with pytest.raises(binding.BindingError, match=r"output has \['table'\]"):
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, outputs=outputs))
 
 
 def test_an_unnamed_input_fails(tmp_path):
-    with pytest.raises(cli.BindingError, match="unnamed files"):
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, unnamed_inputs=("stray.csv",)))
+    with pytest.raises(binding.BindingError, match="unnamed files"):
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, unnamed_inputs=("stray.csv",)))
 
 
 def test_a_list_where_the_script_expects_one_file_fails(tmp_path):
     inputs = {"train_index": ["a/index.parquet", "b/index.parquet"], "histories": ["a/history.csv"]}
-    with pytest.raises(cli.BindingError, match=r"input.train_index: the script expects one file, the rule gives 2"):
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, inputs=inputs))
+    with pytest.raises(binding.BindingError, match=r"input.train_index: the script expects one file, the rule gives 2"):
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, inputs=inputs))
 
 
 def test_a_wrong_wildcard_fails_naming_it(tmp_path):
-    with pytest.raises(cli.BindingError, match=r"wildcards has \['imageset'\]"):
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, wildcards={"model": "cnn", "imageset": "train"}))
-    with pytest.raises(cli.BindingError, match=r"wildcards lacks \['model'\]"):
-        cli.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, wildcards={}))
+    with pytest.raises(binding.BindingError, match=r"wildcards has \['imageset'\]"):
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, wildcards={"model": "cnn", "imageset": "train"}))
+    with pytest.raises(binding.BindingError, match=r"wildcards lacks \['model'\]"):
+        binding.bind_snakemake(INTERFACE, fake_snakemake(tmp_path, wildcards={}))
 
 
 def by_hand(*configfiles: Path) -> list[str]:
@@ -141,7 +142,7 @@ def test_a_run_by_hand_merges_configfile_overlays_key_by_key(tmp_path):
     overlay, last = tmp_path / "overlay.yaml", tmp_path / "last.yaml"
     overlay.write_text(yaml.safe_dump({"explore": {"seed": 11, "histogram_bins": 7}}))
     last.write_text(yaml.safe_dump({"explore": {"seed": 12}}))
-    args = cli.parse_command_line(INTERFACE, by_hand(REPO / "config.yaml", overlay, last))
+    args = binding.parse_command_line(INTERFACE, by_hand(REPO / "config.yaml", overlay, last))
     defaults = yaml.safe_load((REPO / "config.yaml").read_text())["explore"]
     assert args.explore == Explore(
         seed=12,  # the later file wins
@@ -156,12 +157,20 @@ def test_a_run_by_hand_refuses_a_config_key_the_schema_does_not_know(tmp_path):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({"explore": {"bins": 7}}))
     with pytest.raises(WorkflowError, match="bins"):
-        cli.parse_command_line(INTERFACE, by_hand(REPO / "config.yaml", overlay))
+        binding.parse_command_line(INTERFACE, by_hand(REPO / "config.yaml", overlay))
+
+
+def test_a_run_by_hand_names_the_new_name_of_a_renamed_key(tmp_path):
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(yaml.safe_dump({"test_images": "unlabelled.zip"}))
+    message = "config test_images: renamed to target_images (the unlabelled images to predict)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        binding.parse_command_line(INTERFACE, by_hand(REPO / "config.yaml", overlay))
 
 
 def test_a_run_by_hand_needs_every_required_file(capsys):
     with pytest.raises(SystemExit):
-        cli.parse_command_line(INTERFACE, ["--figure", "out.png", "--model", "cnn"])
+        binding.parse_command_line(INTERFACE, ["--figure", "out.png", "--model", "cnn"])
     assert "--train-index" in capsys.readouterr().err
 
 
@@ -172,7 +181,7 @@ def test_run_logs_a_failure_with_its_traceback_and_exits_1(tmp_path):
     snakemake = fake_snakemake(tmp_path)
     try:
         with pytest.raises(SystemExit) as stopped:
-            cli.run(main, INTERFACE, snakemake)
+            binding.run(main, INTERFACE, snakemake)
     finally:
         logging.basicConfig(force=True, handlers=[logging.NullHandler()])  # release the log file
     assert stopped.value.code == 1
@@ -185,17 +194,17 @@ def test_run_logs_a_binding_error_to_the_rule_log(tmp_path):
     snakemake = fake_snakemake(tmp_path, params={"explor": dict(EXPLORE)})
     try:
         with pytest.raises(SystemExit):
-            cli.run(lambda args: None, INTERFACE, snakemake)
+            binding.run(lambda args: None, INTERFACE, snakemake)
     finally:
         logging.basicConfig(force=True, handlers=[logging.NullHandler()])
     assert "BindingError" in Path(snakemake.log.log).read_text()
 
 
-def script_interfaces() -> dict[str, cli.Interface]:
+def script_interfaces() -> dict[str, binding.Interface]:
     """The INTERFACE of every script converted to the binding, by script name (importing one runs no code)."""
     interfaces = {}
     for path in sorted((REPO / "scripts").glob("*.py")):
-        if "INTERFACE = cli.Interface(" in path.read_text():
+        if "INTERFACE = binding.Interface(" in path.read_text():
             spec = importlib.util.spec_from_file_location(f"scripts_{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
@@ -235,17 +244,17 @@ def test_every_rule_gives_its_script_exactly_the_keys_it_declares(workflow_rules
 
 
 def test_an_interface_that_declares_a_name_twice_is_refused():
-    with pytest.raises(cli.BindingError, match=r"\['split'\]"):
-        cli.Interface("doc", outputs=(cli.Files("split", "x"),), settings=("split",))
-    with pytest.raises(cli.BindingError, match="config slices"):
-        cli.Interface("doc", settings=("no_such_slice",))
+    with pytest.raises(binding.BindingError, match=r"\['split'\]"):
+        binding.Interface("doc", outputs=(binding.Files("split", "x"),), settings=("split",))
+    with pytest.raises(binding.BindingError, match="config slices"):
+        binding.Interface("doc", settings=("no_such_slice",))
 
 
 def test_plain_values_pass_through_as_given(tmp_path):
-    interface = cli.Interface("doc", outputs=(cli.FIGURE,), values=("sections",))
+    interface = binding.Interface("doc", outputs=(binding.FIGURE,), values=("sections",))
     snakemake = fake_snakemake(tmp_path, inputs={}, params={"sections": {"Data": [{"path": "a"}]}}, wildcards={})
-    assert cli.bind_snakemake(interface, snakemake).sections == {"Data": [{"path": "a"}]}
-    args = cli.parse_command_line(interface, ["--figure", "x.png", "--sections", '{"Data": []}'])
+    assert binding.bind_snakemake(interface, snakemake).sections == {"Data": [{"path": "a"}]}
+    args = binding.parse_command_line(interface, ["--figure", "x.png", "--sections", '{"Data": []}'])
     assert args.sections == {"Data": []}
-    with pytest.raises(cli.BindingError, match="sections"):
-        cli.bind_snakemake(interface, fake_snakemake(tmp_path, inputs={}, params={}, wildcards={}))
+    with pytest.raises(binding.BindingError, match="sections"):
+        binding.bind_snakemake(interface, fake_snakemake(tmp_path, inputs={}, params={}, wildcards={}))
