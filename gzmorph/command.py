@@ -17,10 +17,9 @@ import yaml
 
 from gzmorph import __version__
 from gzmorph.archives import DataError
-from gzmorph.binding import available_cores
+from gzmorph.binding import available_cores, load_config
 from gzmorph.catalogue import FORMATS, CatalogueError, output_format
 from gzmorph.checkpoint import CheckpointError
-from gzmorph.binding import available_cores, load_config
 from gzmorph.io import DiskFullError
 from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
 
