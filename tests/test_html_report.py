@@ -23,8 +23,9 @@ from tests.test_mergers import CONFIG, REFERENCE, crafted, crossfit
 
 BASELINE = {"train_rmse": 0.171, "validation_rmse": 0.17023, "test_rmse": 0.16871, "n_train": 300, "n_validation": 100,
             "n_test": 100}  # fmt: skip
-CHOICE = {"chosen": "cnn", "reason": "lower validation RMSE beyond the noise [-0.0121, -0.0032]", "difference": -0.007,
-          "interval_95": [-0.0121, -0.0032]}  # fmt: skip
+CHOICE = {"chosen": "cnn", "reason": "lowest held-out RMSE beyond the noise", "leader": "cnn",
+          "held_out_rmse": {"resnet18": 0.1372, "cnn": 0.1302},
+          "comparisons": {"resnet18": {"difference": -0.007, "interval_95": [-0.0121, -0.0032]}}}  # fmt: skip
 BEST = {
     "model": "best",
     "architecture": "cnn",
@@ -119,7 +120,7 @@ def test_landing_models_table_is_the_test_subset(page):
     assert cnn[1].endswith('<td class="num"></td>')
     for text in ("0.1356 [0.1311, 0.1402]", "0.0858 vs 0.0987", "0.823", "<td>n/a</td>", "0.1372",
                  "differences inside them are ties", "100 galaxies, 9 true mergers",
-                 "resnet18 and cnn on fold 0: cnn (lower validation RMSE beyond the noise [-0.0121, -0.0032])",
+                 "chosen among resnet18, cnn on fold 0: cnn (lowest held-out RMSE beyond the noise)",
                  "from 0.1271 to 0.1258 (-1.0%)", "a mild selection"):  # fmt: skip
         assert text in models, text
 
@@ -167,6 +168,12 @@ def test_the_model_line_names_the_recipe_and_a_moving_average_only_when_used():
     chosen = landing.model_description({**recipe, "train_seconds": 60, "precision": "float32",
                                         "precision_reason": reason})  # fmt: skip
     assert chosen.endswith(f"trained in 60 s on an unnamed device in float32 ({reason})")
+    sha = "ab" * 32
+    timm = {**recipe, "architecture": "timm", "model_spec": {"timm_model": "convnext_nano"},
+            "pretrained": {"path": "weights/zoobot", "sha256": sha}}  # fmt: skip
+    assert landing.model_description(timm).startswith(
+        f"timm architecture (convnext_nano), ensemble of 3 fold models, finetuned from weights/zoobot (SHA-256 {sha})"
+    )
 
 
 def test_csv_records_parse_numbers():

@@ -443,7 +443,7 @@ def test_the_published_ensemble_oof_table_and_calibration_table_keep_every_fold_
 def test_a_job_gets_only_its_slice_of_the_training_config():
     config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
     edited = json.loads(json.dumps(config))
-    edited["models"]["resnet18"]["stem_stride"] = 1
+    edited["models"]["candidates"]["resnet18"]["stem_stride"] = 1
     edited["models"]["prefer_on_tie"] = "cnn"
     for name, wildcards, changes in (
         ("cross_validation", {}, False),

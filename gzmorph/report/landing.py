@@ -54,11 +54,11 @@ def model_description(best: Mapping) -> str:
     detail = f"width {fmt_number(spec['width'])}" if spec.get("width") else spec.get("timm_model")
     if best.get("architecture") and detail:
         parts[0] += f" ({detail})"
+    if parts and best.get("folds") is not None:
+        parts[0] += f", ensemble of {fmt_number(best['folds'])} fold models"
     pretrained = mapping(best.get("pretrained"))
     if parts and pretrained.get("sha256"):
         parts[0] += f", finetuned from {pretrained.get('path')} (SHA-256 {pretrained['sha256']})"
-    if parts and best.get("folds") is not None:
-        parts[0] += f", ensemble of {fmt_number(best['folds'])} fold models"
     if best.get("steps") is not None:
         parts.append(f"{fmt_number(best['steps'])} steps ({fmt_number(best.get('epochs'))} epochs), last weights kept")
     if best.get("scheduler"):
