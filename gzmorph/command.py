@@ -1,9 +1,10 @@
-"""The ``gzmorph`` console command: ``gzmorph predict IMAGES --out catalogue.fits``.
+"""The ``gzmorph`` console command: ``gzmorph predict IMAGES --out catalogue.fits``, and ``gzmorph config``, which
+prints every config key of the workflow with its value and description.
 
-It runs the functions of ``gzmorph.api`` (as does ``scripts/predict.py``, the workflow's hand-run script) and turns
-a problem with the user's files (no images, a duplicate ID, a file that is not a model, an output it cannot write)
-into one line naming the file, with exit status 2 and no traceback; a full disk into one line naming the file being
-written, with exit status 1.
+``predict`` runs the functions of ``gzmorph.api`` (as does ``scripts/predict.py``, the workflow's hand-run script)
+and turns a problem with the user's files (no images, a duplicate ID, a file that is not a model, an output it cannot
+write) into one line naming the file, with exit status 2 and no traceback; a full disk into one line naming the file
+being written, with exit status 1. ``config`` names a bad key the same way, with exit status 2.
 """
 
 import argparse
@@ -17,8 +18,11 @@ from gzmorph.archives import DataError
 from gzmorph.catalogue import FORMATS, CatalogueError, output_format
 from gzmorph.checkpoint import CheckpointError
 from gzmorph.cli import available_cores
+from gzmorph.config import read_config
+from gzmorph.config_listing import config_listing
+from gzmorph.geometry import DIHEDRAL
 from gzmorph.io import DiskFullError
-from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+from gzmorph.settings import Predict
 
 DEFAULT_MODEL = Path("results/models/best/model.pt")  # the workflow's published best model
 DEFAULT_CURVES = Path("results/tables/merger_calibration_curves.json")  # its merger calibration (p_merger)
@@ -30,12 +34,19 @@ centre at the same pixel scale, never rescaled; so make other cutouts at 0.02 x 
 (e.g. the SDSS cutout service with scale = 0.02 * petroR90_r, 424 x 424 px), or resample them to that scale,
 with the galaxy in the centre. Predictions for galaxies at another scale, depth or band are extrapolations."""
 USER_ERRORS = (DataError, CatalogueError, CheckpointError, OSError)
+PREDICT_DEFAULTS = Predict()  # the workflow's predict section, whose defaults the command and the API share
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gzmorph", description="Galaxy Zoo morphology from galaxy images.")
     parser.add_argument("--version", action="version", version=f"gzmorph {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    add_predict(commands)
+    add_config(commands)
+    return parser
+
+
+def add_predict(commands) -> None:
     predict = commands.add_parser(
         "predict",
         help="predict the 37 Galaxy Zoo 2 vote fractions for your images",
@@ -52,13 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--tta",
         type=int,
-        default=DEFAULT_TTA,
-        choices=range(1, 9),
-        metavar="1-8",
+        default=PREDICT_DEFAULTS.tta,
+        choices=range(1, len(DIHEDRAL) + 1),
+        metavar=f"1-{len(DIHEDRAL)}",
         help="augmented views (rotations, flips) averaged per image (default: %(default)s)",
     )
     predict.add_argument(
-        "--batch-size", type=positive, default=DEFAULT_BATCH_SIZE, help="images per forward pass (default: %(default)s)"
+        "--batch-size",
+        type=positive,
+        default=PREDICT_DEFAULTS.batch_size,
+        help="images per forward pass (default: %(default)s)",
     )
     predict.add_argument(
         "--merger-calibration",
@@ -68,7 +82,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--readable-names", action="store_true", help="name columns odd_merger, not Class8.6")
     predict.add_argument("--threads", type=positive, default=available_cores(), help="CPU threads (default: all)")
-    return parser
+
+
+def add_config(commands) -> None:
+    config = commands.add_parser(
+        "config",
+        help="print every config key of the workflow with its value and description",
+        description="Print the workflow's config as YAML, each key with its description, bounds and default as a "
+        "comment: the defaults, or the config that Snakemake would run with these --configfile files.",
+    )
+    config.add_argument(
+        "--configfile",
+        nargs="+",
+        metavar="FILE",
+        help="config files, later ones overriding earlier ones key by key, as Snakemake's --configfile (e.g. "
+        "config.yaml configs/full.yaml mine.yaml); default: none, the defaults alone",
+    )
 
 
 def positive(text: str) -> int:
@@ -79,6 +108,8 @@ def positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "config":
+        return print_config(args.configfile)
     logging.basicConfig(level=logging.INFO, format="gzmorph: %(message)s", force=True)
     try:
         model = args.model or default_model()
@@ -92,6 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as error:
         print(f"gzmorph {args.command}: error: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def print_config(configfiles: list[str] | None) -> int:
+    """The complete config, described: the defaults, or ``configfiles`` completed; a bad key named, exit status 2."""
+    try:
+        config = read_config(configfiles) if configfiles else None
+    except (ValueError, OSError) as error:  # a bad key (ConfigError), bad YAML, a missing file
+        print(f"gzmorph config: error: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(config_listing(config))
     return 0
 
 
