@@ -3,9 +3,10 @@
 import os
 
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
-from gzmorph.settings import INPUT_PATHS, check_renamed_keys
+from gzmorph.config import ConfigError, complete_config
+from gzmorph.settings import INPUT_PATHS
 
 min_version("9.0")
 
@@ -13,13 +14,18 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
-# A key of an earlier version is named with its new name before the schema calls it unknown.
+# Every key not in the files gets its default (gzmorph/settings.py); a bad key stops the run naming its file. The
+# files in the order they override each other: the configfile above, then those of --configfile, then --config.
+cli_configfiles = workflow.config_settings.configfiles
+config_sources = [f for f in workflow.configfiles if f not in cli_configfiles]
 try:
-    check_renamed_keys(config)
-except ValueError as error:
-    raise WorkflowError(str(error)) from None
-
-validate(config, "gzmorph/config.schema.yaml")
+    completed = complete_config(
+        config, [*config_sources, *cli_configfiles], workflow.config_settings.config
+    )
+except ConfigError as error:
+    raise WorkflowError(f"config:\n{error}") from None
+config.clear()
+config.update(completed)
 
 
 # A missing input must stop the run even when every output exists already (Snakemake checks inputs only of the

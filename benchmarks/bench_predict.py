@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import torch
-import yaml
 
 from gzmorph.catalogue import write_catalogue
+from gzmorph.config import read_config
 from gzmorph.device import pick_device
 from gzmorph.geometry import Geometry
 from gzmorph.inference import predict_images, predict_shards
@@ -48,7 +48,7 @@ def timed(label: str, frames, out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="checkpoint; default: a random custom CNN shaped as in config.yaml")
+    parser.add_argument("--model", help="checkpoint; default: a random custom CNN of the default shape")
     parser.add_argument("--shards", default=str(ROOT / "results/data/target"), help="a preprocessed set directory")
     parser.add_argument("--images", default=str(ROOT / "data/sample/test_images.tar.gz"), help="raw archive/dir")
     parser.add_argument("--tta", type=int, nargs="+", default=[1, 8])
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config = read_config([ROOT / "config.yaml"])
     device = pick_device(args.threads)
     if args.model:
         model, checkpoint = load_model(args.model, device)

@@ -18,7 +18,7 @@ Then every stage runs as the workflow runs it, through the package functions, ea
 (multiprocessing "spawn"): ingest of the labelled and of the unlabelled set (``gzmorph.ingest.ingest`` +
 members.parquet), preprocess of both (``gzmorph.preprocess.preprocess``, Geometry(212, 48), shard_size 2048,
 2 decoding workers, then the index, rejects and summary files), and prediction of the unlabelled shards by a
-freshly initialised custom CNN of config.yaml's shape (``predict_shards`` + ``write_catalogue`` to Parquet, tta=1;
+freshly initialised custom CNN of the default shape (``predict_shards`` + ``write_catalogue`` to Parquet, tta=1;
 tta=8 too at the smallest size; the weights do not change the cost). One more row times a whole
 ``predict_chunk``-like job (fresh process, imports, model, first ``predict.chunk_size`` images), the unit the
 workflow scatters the prediction into.
@@ -50,7 +50,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import psutil
-import yaml
 from PIL import Image, JpegImagePlugin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,12 +194,13 @@ def stage_predict(set_dir: str, catalogue: str, tta: int, stop: int | None = Non
     import torch
 
     from gzmorph.catalogue import write_catalogue
+    from gzmorph.config import read_config
     from gzmorph.device import pick_device
     from gzmorph.inference import predict_shards
     from gzmorph.models import build_model, resolve_spec
     from gzmorph.shards import ShardSet
 
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config = read_config([ROOT / "config.yaml"])
     spec = resolve_spec(config["models"]["candidates"]["cnn"], config["models"]["head"], SIZE)
     torch.manual_seed(0)
     device = pick_device(WORKERS)

@@ -34,9 +34,10 @@ from gzmorph.inference import ImageSources, check_tta, predict_images
 from gzmorph.labels import ID_COLUMN, MERGER_COLUMN
 from gzmorph.mergers.per_fold_model import p_merger
 from gzmorph.models import load_model as load_network
-from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+from gzmorph.settings import Predict
 
 SKIPPED = "skipped"  # the key of table.attrs listing the files not read: (file, reason)
+PREDICT_DEFAULTS = Predict()  # the workflow's predict section, whose defaults the API and the command share
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,11 @@ def _sha256(path: Path) -> str:
 
 
 def predict(
-    model: Model, images: ImageSources, tta: int = DEFAULT_TTA, batch_size: int = DEFAULT_BATCH_SIZE, workers: int = 1
+    model: Model,
+    images: ImageSources,
+    tta: int = PREDICT_DEFAULTS.tta,
+    batch_size: int = PREDICT_DEFAULTS.batch_size,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """The 37 predicted vote fractions and their ``_std`` spread over ``tta`` augmented views (1-8), one row per
     image of a folder, archive or list of image files, indexed by ID: the file stem, as an integer when every

@@ -9,8 +9,7 @@ needs (names of :data:`gzmorph.settings.SLICES`) and the wildcards it reads. :fu
   the key; config slices arrive as plain dicts (so Snakemake reruns a job when its slice changes) and become typed
   settings here;
 * run by hand from the command line (``--help`` lists the options), with the config slices cut from
-  ``--configfile`` (config.yaml by default) by the same function the rule uses, so config.yaml is the only source of
-  defaults.
+  ``--configfile`` (config.yaml by default), completed with the defaults, by the same functions the workflow uses.
 
 Any exception of ``main`` is logged with its traceback to the rule's log file before the script exits non-zero; a
 full disk (:class:`gzmorph.io.DiskFullError`) as one line naming the file, without one.
@@ -25,14 +24,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from gzmorph.config import read_config
 from gzmorph.device import log_job_context
 from gzmorph.io import DISK_FULL_ERRNOS, DiskFullError
-from gzmorph.settings import SLICES, check_renamed_keys
+from gzmorph.settings import SLICES
 
 log = logging.getLogger(__name__)
-SCHEMA = Path(__file__).resolve().parent / "config.schema.yaml"  # package data: an installed gzmorph has it too
 
 
 class BindingError(ValueError):
@@ -183,25 +180,8 @@ def parse_command_line(interface: Interface, argv: list[str] | None = None) -> a
 
 def load_config(paths: list[str], overrides: Mapping | None = None) -> dict:
     """Config files merged key by key as Snakemake merges --configfile overlays, then ``overrides`` (Snakemake's
-    --config values) on top, checked against the schema."""
-    from snakemake.utils import validate
-
-    config: dict = {}
-    for path in paths:
-        with open(path) as f:
-            _merge(config, yaml.safe_load(f) or {})
-    _merge(config, overrides or {})
-    check_renamed_keys(config)
-    validate(config, str(SCHEMA))
-    return config
-
-
-def _merge(base: dict, overlay: Mapping) -> None:
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = value
+    --config values), completed with every default and validated as the workflow does (gzmorph.config)."""
+    return read_config(paths, overrides)
 
 
 def available_cores() -> int:

@@ -1,5 +1,6 @@
-"""The ``gzmorph`` console command: ``gzmorph predict IMAGES --out catalogue.fits`` and ``gzmorph estimate
---configfile config.yaml configs/full.yaml``.
+"""The ``gzmorph`` console command: ``gzmorph predict IMAGES --out catalogue.fits``, ``gzmorph estimate
+--configfile config.yaml configs/full.yaml`` and ``gzmorph config``, which prints every config key of the workflow
+with its value and description.
 
 ``predict`` runs the functions of ``gzmorph.api`` (as does ``scripts/predict.py``, the workflow's hand-run script);
 ``estimate`` those of ``gzmorph.estimate``. A problem with the user's files (no images, a duplicate ID, a file that is
@@ -20,8 +21,11 @@ from gzmorph.archives import DataError
 from gzmorph.binding import available_cores, load_config
 from gzmorph.catalogue import FORMATS, CatalogueError, output_format
 from gzmorph.checkpoint import CheckpointError
+from gzmorph.config import ConfigError, read_config
+from gzmorph.config_listing import config_listing
+from gzmorph.geometry import DIHEDRAL
 from gzmorph.io import DiskFullError
-from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+from gzmorph.settings import Predict
 
 DEFAULT_MODEL = Path("results/models/best/model.pt")  # the workflow's published best model
 DEFAULT_CURVES = Path("results/tables/merger_calibration_curves.json")  # its merger calibration (p_merger)
@@ -33,19 +37,21 @@ centre at the same pixel scale, never rescaled; so make other cutouts at 0.02 x 
 (e.g. the SDSS cutout service with scale = 0.02 * petroR90_r, 424 x 424 px), or resample them to that scale,
 with the galaxy in the centre. Predictions for galaxies at another scale, depth or band are extrapolations."""
 DEFAULT_TIMED_STEPS = 5  # gzmorph estimate: training steps timed per network, after the warm-up
-
-
-class ConfigError(ValueError):
-    """Config files or --config values that the workflow would refuse."""
-
-
 USER_ERRORS = (DataError, CatalogueError, CheckpointError, ConfigError, OSError)
+PREDICT_DEFAULTS = Predict()  # the workflow's predict section, whose defaults the command and the API share
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gzmorph", description="Galaxy Zoo morphology from galaxy images.")
     parser.add_argument("--version", action="version", version=f"gzmorph {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    add_predict(commands)
+    add_estimate_command(commands)
+    add_config(commands)
+    return parser
+
+
+def add_predict(commands) -> None:
     predict = commands.add_parser(
         "predict",
         help="predict the 37 Galaxy Zoo 2 vote fractions for your images",
@@ -62,13 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--tta",
         type=int,
-        default=DEFAULT_TTA,
-        choices=range(1, 9),
-        metavar="1-8",
+        default=PREDICT_DEFAULTS.tta,
+        choices=range(1, len(DIHEDRAL) + 1),
+        metavar=f"1-{len(DIHEDRAL)}",
         help="augmented views (rotations, flips) averaged per image (default: %(default)s)",
     )
     predict.add_argument(
-        "--batch-size", type=positive, default=DEFAULT_BATCH_SIZE, help="images per forward pass (default: %(default)s)"
+        "--batch-size",
+        type=positive,
+        default=PREDICT_DEFAULTS.batch_size,
+        help="images per forward pass (default: %(default)s)",
     )
     predict.add_argument(
         "--merger-calibration",
@@ -78,8 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("--readable-names", action="store_true", help="name columns odd_merger, not Class8.6")
     predict.add_argument("--threads", type=positive, default=available_cores(), help="CPU threads (default: all)")
-    add_estimate_command(commands)
-    return parser
+
+
+def add_config(commands) -> None:
+    config = commands.add_parser(
+        "config",
+        help="print every config key of the workflow with its value and description",
+        description="Print the workflow's config as YAML, each key with its description, bounds and default as a "
+        "comment: the defaults, or the config that Snakemake would run with these --configfile files.",
+    )
+    config.add_argument(
+        "--configfile",
+        nargs="+",
+        metavar="FILE",
+        help="config files, later ones overriding earlier ones key by key, as Snakemake's --configfile (e.g. "
+        "config.yaml configs/full.yaml mine.yaml); default: none, the defaults alone",
+    )
 
 
 def add_estimate_command(commands) -> None:
@@ -122,6 +145,8 @@ def positive(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "config":
+        return print_config(args.configfile)
     logging.basicConfig(level=logging.INFO, format="gzmorph: %(message)s", force=True)
     try:
         {"predict": run_predict, "estimate": run_estimate}[args.command](args)
@@ -153,7 +178,7 @@ def run_estimate(args: argparse.Namespace) -> None:
 
 
 def checked_config(paths: list[str], entries: list[str]) -> dict:
-    """The merged config files with the --config entries on top, validated as the workflow validates them."""
+    """The merged config files with the --config entries on top, completed and validated as the workflow does."""
     from snakemake.cli import parse_config
     from snakemake.exceptions import WorkflowError
 
@@ -162,19 +187,22 @@ def checked_config(paths: list[str], entries: list[str]) -> dict:
     try:
         config = load_config(paths, parse_config(entries))
         compared_candidates(config)
+    except ConfigError:
+        raise
     except (WorkflowError, ValueError, yaml.YAMLError) as error:
-        raise ConfigError(f"{' + '.join(paths)}: {config_problem(error)}") from None
+        raise ConfigError(f"{' + '.join(paths)}: {' '.join(str(error).split())}") from None
     return config
 
 
-def config_problem(error: Exception) -> str:
-    """One line: a schema violation as its key and message (Snakemake's own message spans a dozen lines)."""
-    from jsonschema import ValidationError
-
-    violation = error.__context__
-    if isinstance(violation, ValidationError):
-        return f"{'.'.join(str(key) for key in violation.path)}: {violation.message}"
-    return " ".join(str(error).split())
+def print_config(configfiles: list[str] | None) -> int:
+    """The complete config, described: the defaults, or ``configfiles`` completed; a bad key named, exit status 2."""
+    try:
+        config = read_config(configfiles) if configfiles else None
+    except (ValueError, OSError) as error:  # a bad key (ConfigError), bad YAML, a missing file
+        print(f"gzmorph config: error: {error}", file=sys.stderr)
+        return 2
+    sys.stdout.write(config_listing(config))
+    return 0
 
 
 def default_model() -> Path:

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, JpegImagePlugin
 
+# The views of test-time augmentation: (quarter turns, mirror) for each of the 8 symmetries of a square; index 0 is
+# the identity (gzmorph.inference applies them; here, without torch, so that the settings can bound predict.tta).
+DIHEDRAL: tuple[tuple[int, bool], ...] = tuple((k, flip) for flip in (False, True) for k in range(4))
+
 
 class ImageTooLarge(ValueError):
     """A JPEG whose header claims more pixels than Pillow's decompression-bomb limit; nothing was decoded."""

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from gzmorph.archives import DataError, Skipped, iter_named_images, skip
 from gzmorph.augment import to_device_batch
 from gzmorph.catalogue import catalogue_frame
-from gzmorph.geometry import Geometry
+from gzmorph.geometry import DIHEDRAL, Geometry
 from gzmorph.labels import LABEL_COLUMNS, MERGER_COLUMN, N_LABELS
 from gzmorph.models import Ensemble
 from gzmorph.preprocess import decode_items
@@ -29,9 +29,6 @@ from gzmorph.shards import ShardSet
 log = logging.getLogger(__name__)
 
 MERGER_INDEX = LABEL_COLUMNS.index(MERGER_COLUMN)
-
-# (quarter turns, mirror) for each of the 8 symmetries of a square; index 0 is the identity.
-DIHEDRAL: tuple[tuple[int, bool], ...] = tuple((k, flip) for flip in (False, True) for k in range(4))
 
 
 def dihedral(batch: torch.Tensor, index: int) -> torch.Tensor:

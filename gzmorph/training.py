@@ -17,7 +17,7 @@ import math
 import os
 import time
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -195,7 +195,7 @@ def start(
     geometry_dict = {"crop_px": geometry.crop_px, "size": geometry.size}
     fingerprint = {
         "model_spec": spec,
-        "settings": asdict(settings),
+        "settings": settings.model_dump(),
         "geometry": geometry_dict,
         "data": data.fingerprint,
         "precision": training_precision(device, cpu_bfloat16),  # not compared on resume (restore warns)

@@ -36,10 +36,10 @@ def main(args) -> None:
     job = args.cross_validation
     shards = ShardSet.of_index(args.train_index)
     geometry = shards.geometry
-    base_spec = resolve_spec(job.models.candidates[job.cv.candidate], job.models.head, geometry.size)
+    base_spec = resolve_spec(job.models.candidates[job.cv.candidate].model_dump(), job.models.head, geometry.size)
     train = shards.subset(subset_ids(pd.read_parquet(args.split), TRAIN))
     device = pick_device(args.threads)
-    grid = list(job.cv.grid)
+    grid = [setting.model_dump() for setting in job.cv.grid]
     logging.info("%d settings x %d folds on %d labelled images outside the test subset, %s", len(grid), job.cv.folds,
                  len(train), device)  # fmt: skip
     precision = job_precision(base_spec, job.training, geometry.size, device)

@@ -16,7 +16,6 @@ the model after every epoch; a rerun with the same settings resumes from it.
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +100,7 @@ def candidate(args) -> dict:
     if args.model not in models.candidates:
         raise ValueError(f"unknown model {args.model!r}; the config's candidates are {list(models.candidates)}")
     overrides = json.loads(Path(args.best_setting).read_text())["overrides"] if args.best_setting else {}
-    return {**models.candidates[args.model], **overrides}
+    return {**models.candidates[args.model].model_dump(), **overrides}
 
 
 def metrics(
@@ -134,7 +133,7 @@ def metrics(
         "device": device,
         "scheduler": settings.scheduler,
         "rotate": settings.rotate,
-        "augment": asdict(settings.augment),
+        "augment": settings.augment.model_dump(),
         "ema_decay": settings.ema_decay,
         "precision": precision.precision,
         "precision_reason": precision.reason,

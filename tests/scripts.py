@@ -7,9 +7,15 @@ from types import ModuleType
 import yaml
 
 from gzmorph import binding
+from gzmorph.config import read_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "config.yaml"
+
+
+def shipped_config() -> dict:
+    """config.yaml completed with every default, as the workflow runs it."""
+    return read_config([CONFIG])
 
 
 def load_script(name: str) -> ModuleType:

@@ -1,6 +1,7 @@
 """Your own galaxies: `gzmorph predict` and the Python API on crafted folders and archives of JPEGs and PNGs with any
 names, the FITS / ECSV catalogues they write, and every bad input a user meets on this path (one line, exit 2)."""
 
+import inspect
 import io
 import itertools
 import json
@@ -16,14 +17,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-import yaml
 from astropy.io import fits
 from astropy.table import Table
 from PIL import Image
 
 import gzmorph
+from gzmorph import api, command
 from gzmorph import checkpoint as checkpoints
-from gzmorph import command
 from gzmorph.archives import FITS_REASON, NOT_AN_IMAGE, iter_images
 from gzmorph.catalogue import SPREAD_COLUMNS, CatalogueError, ColumnInfo, catalogue_frame, column_info, write_catalogue
 from gzmorph.checkpoint import Checkpoint, EnsembleCheckpoint
@@ -31,9 +31,9 @@ from gzmorph.geometry import decode_field
 from gzmorph.labels import ID_COLUMN, LABEL_COLUMNS, READABLE_NAMES
 from gzmorph.mergers.estimators import EDGES, N_BINS
 from gzmorph.models import build_model
-from gzmorph.settings import DEFAULT_BATCH_SIZE, DEFAULT_TTA
+from gzmorph.settings import Predict
 from tests.conftest import SAMPLE_TARGET_IMAGES
-from tests.scripts import CONFIG, config_overlay, run_script
+from tests.scripts import config_overlay, run_script
 from tests.test_inference import GEOMETRY, SPEC  # the same tiny network
 
 NAMES = ["NGC 4038", "m51", "UGC 12158", "587722981741363294"]
@@ -348,9 +348,12 @@ def test_help_states_the_pixel_scale_and_import_gzmorph_is_light():
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
-def test_the_command_and_api_defaults_are_config_yamls():
-    predict = yaml.safe_load(CONFIG.read_text())["predict"]
-    assert (predict["tta"], predict["batch_size"]) == (DEFAULT_TTA, DEFAULT_BATCH_SIZE)
+def test_the_command_and_api_defaults_are_the_predict_sections():
+    defaults = Predict()
+    parsed = command.build_parser().parse_args(["predict", "cutouts/", "--out", "c.fits"])
+    assert (parsed.tta, parsed.batch_size) == (defaults.tta, defaults.batch_size) == (8, 256)
+    signature = inspect.signature(api.predict).parameters
+    assert (signature["tta"].default, signature["batch_size"].default) == (defaults.tta, defaults.batch_size)
 
 
 def test_the_workflows_script_runs_the_same_code(model_path, cutouts, tmp_path):

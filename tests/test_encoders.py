@@ -21,7 +21,7 @@ from gzmorph.encoders import PretrainedWeightsError
 from gzmorph.geometry import Geometry
 from gzmorph.models import build_model, resolve_spec, start_from_pretrained
 from gzmorph.training import TrainingData, fit
-from tests.conftest import SAMPLE_TEST_IMAGES
+from tests.conftest import SAMPLE_TARGET_IMAGES
 from tests.scripts import config_overlay, run_script
 from tests.test_training import settings
 
@@ -170,7 +170,7 @@ def test_a_fold_model_finetunes_from_local_weights_and_its_checkpoint_predicts_w
     assert checkpoint.load(out["model.pt"]).model_spec["pretrained"] == recorded
     shutil.rmtree(tmp_path / "weights")  # the checkpoint holds every weight: prediction needs no weights file
     catalogue = tmp_path / "zoo.ecsv"
-    assert command.main(["predict", str(SAMPLE_TEST_IMAGES), "--model", str(out["model.pt"]), "--out", str(catalogue),
+    assert command.main(["predict", str(SAMPLE_TARGET_IMAGES), "--model", str(out["model.pt"]), "--out", str(catalogue),
                          "--tta", "2", "--threads", "1"]) == 0  # fmt: skip
     table = Table.read(catalogue)
     assert len(table) == 200 and np.isfinite(np.asarray(table["Class8.6"])).all()

@@ -122,6 +122,6 @@ def test_every_script_that_picks_a_device_imports_torch_itself():
 def test_the_walk_finds_imports_through_the_package_and_skips_type_checking_blocks():
     reached = third_party(ROOT / "scripts" / "html_report.py", "scripts.html_report")
     assert ("gzmorph.report.convert", "markdown") in reached  # a function-level import, three modules down
-    assert ("gzmorph.binding", "yaml") in reached and ("gzmorph.device", "torch") in reached
+    assert ("gzmorph.config", "yaml") in reached and ("gzmorph.device", "torch") in reached
     assert needed(ROOT / "scripts" / "html_report.py") >= {"pyyaml", "markdown", "jinja2", "docutils", "pandas"}
     assert "torch" not in needed(ROOT / "scripts" / "ingest.py")

@@ -17,7 +17,6 @@ from gzmorph import formatting as fmt
 from gzmorph.mergers.analysis import analyse
 from gzmorph.mergers.settings import MergerSettings
 from gzmorph.report import convert, files, landing, render, sections
-from gzmorph.settings import from_dict
 from tests.conftest import REPO
 from tests.test_mergers import CONFIG, REFERENCE, crafted, crossfit
 
@@ -53,7 +52,7 @@ best,1,0.12714,0.1228,0.1316,0.0866,0.0987,nan,100,9
 QUICK = {**CONFIG, "bootstrap": {"resamples": 100, "confidence": 0.68, "seed": 1},
          "coverage": {"factors": [1.0], "target_size": 100, "repeats": 5, "resamples": 20, "seed": 2}}  # fmt: skip
 _PRED, _TRUE = crafted(600, 0.1, np.random.default_rng(3))
-RESULT = analyse(crossfit(_PRED, _TRUE, _PRED[:300]), _TRUE, from_dict(MergerSettings, QUICK), REFERENCE)
+RESULT = analyse(crossfit(_PRED, _TRUE, _PRED[:300]), _TRUE, MergerSettings.model_validate(QUICK), REFERENCE)
 MERGERS = RESULT.to_json()
 HEADLINE = {
     "baseline": BASELINE,

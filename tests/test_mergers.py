@@ -10,6 +10,7 @@ import yaml
 from scipy.integrate import quad
 from scipy.special import expit, logit
 
+from gzmorph.config import default_config
 from gzmorph.mergers.analysis import interval_sources
 from gzmorph.mergers.bayes import posterior_fraction
 from gzmorph.mergers.coverage import diagnostic, draw_target, failures, split_halves, split_pools, summarise
@@ -43,11 +44,9 @@ from gzmorph.mergers.scale import field_arcsec, kpc_per_arcsec, scale_table
 from gzmorph.mergers.settings import Coverage, MergerSettings
 from gzmorph.mergers.theory import illustris_expectation, major_merger_rate, sample_average_rate
 from gzmorph.mergers.uncertainty import wilson_interval
-from gzmorph.settings import from_dict
-from tests.conftest import REPO
 
-CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())["mergers"]
-SETTINGS = from_dict(MergerSettings, CONFIG)
+CONFIG = default_config()["mergers"]
+SETTINGS = MergerSettings.model_validate(CONFIG)
 REFERENCE = load_reference()
 
 
@@ -64,7 +63,7 @@ def crafted(n: int, merger_share: float, rng: np.random.Generator) -> tuple[np.n
     return predicted, true
 
 
-def test_settings_and_reference_data_are_typed_from_their_files():
+def test_settings_and_reference_data_are_typed():
     assert SETTINGS.classification_threshold is None and SETTINGS.estimator == "pacc"
     assert SETTINGS.coverage.factors == (0.25, 0.5, 1.0, 2.0, 4.0) and SETTINGS.coverage.target_size is None
     assert REFERENCE.theory.mass_ratio_min == (0.25, 0.1) and SETTINGS.rate_timescale == "close_pairs"
@@ -93,8 +92,8 @@ def test_a_rate_timescale_missing_from_the_reference_data_is_named():
 
 
 def test_an_unknown_estimator_is_refused():
-    with pytest.raises(ValueError, match="mergers.estimator"):
-        from_dict(MergerSettings, {**CONFIG, "estimator": "cc"})
+    with pytest.raises(ValueError, match=r"estimator\n  Input should be 'pacc' or 'acc'"):
+        MergerSettings.model_validate({**CONFIG, "estimator": "cc"})
 
 
 def test_estimators_on_counts_with_known_rates():
@@ -178,7 +177,7 @@ def test_bootstrap_moves_a_galaxys_rows_together_and_keeps_set_sizes():
 
 
 def half_widths(cf: CrossFit, rng: np.random.Generator) -> dict[str, float]:
-    quick = from_dict(MergerSettings, {**CONFIG, "bootstrap": {"resamples": 1000, "confidence": 0.68, "seed": 1}})
+    quick = MergerSettings.model_validate({**CONFIG, "bootstrap": {"resamples": 1000, "confidence": 0.68, "seed": 1}})
     return {side: (high - low) / 2 for side, (low, high) in interval_sources(cf, quick, rng).items()}
 
 
@@ -276,7 +275,7 @@ def known_answer():
     """The diagnostic on 3000 crafted labelled galaxies at the lab's target size (1197); 400 repeats measure a
     coverage to +/- 0.023, so that 0.63 - 0.73 is a real test (the slowest test here, about 40 s)."""
     pred, true = crafted(3000, 0.1, np.random.default_rng(6))
-    settings = Coverage((0.25, 0.5, 1.0, 2.0, 4.0), None, 400, 200, 7)
+    settings = Coverage(factors=(0.25, 0.5, 1.0, 2.0, 4.0), target_size=None, repeats=400, resamples=200, seed=7)
     return diagnostic(crossfit(pred, true, pred[:10]), 0.4, None, settings, 0.68, 1197)
 
 
@@ -302,7 +301,9 @@ def test_every_fold_model_draws_its_targets_from_all_the_galaxies_it_never_train
     for pool, (calibration, mergers, others) in zip(cf.pools(), split_pools(cf, is_merger, rng), strict=True):
         assert len(pool) == 500 and sorted(np.r_[calibration, mergers, others]) == list(pool)
         assert np.setdiff1d(mergers, np.arange(100)).size  # out-of-fold mergers in the target half
-    found = diagnostic(cf, 0.4, None, Coverage((1.0,), 300, 10, 20, 3), 0.68, 300)
+    found = diagnostic(
+        cf, 0.4, None, Coverage(factors=(1.0,), target_size=300, repeats=10, resamples=20, seed=3), 0.68, 300
+    )
     assert found["pool"] == 1300 and found["pool_mergers"] == int(is_merger.sum()) > int(is_merger[:100].sum())
     assert [p["mergers"] for p in found["fold_pools"]] == [int(is_merger[pool].sum()) for pool in folds]
     assert found["factors"][0]["estimators"]["pacc"]["valid_repeats"] == 10

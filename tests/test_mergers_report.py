@@ -19,7 +19,6 @@ from gzmorph.mergers.report import render_markdown
 from gzmorph.mergers.result import MergerResult
 from gzmorph.mergers.settings import MergerSettings
 from gzmorph.report import render
-from gzmorph.settings import from_dict
 from gzmorph.shards import ShardWriter
 from tests.scripts import config_overlay, run_script
 from tests.test_mergers import CONFIG, REFERENCE, crafted, crossfit
@@ -32,7 +31,7 @@ FAST = {
 
 
 def settings(**changes) -> MergerSettings:
-    return from_dict(MergerSettings, {**FAST, **changes})
+    return MergerSettings.model_validate({**FAST, **changes})
 
 
 @pytest.fixture(scope="module")

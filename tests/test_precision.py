@@ -3,12 +3,12 @@
 import pytest
 import torch
 import yaml
-from snakemake.exceptions import WorkflowError
 
 from gzmorph import binding, precision
+from gzmorph.config import ConfigError
 from gzmorph.precision import choose_precision, native_bfloat16_flags, probe_rates
 from gzmorph.settings import SLICES
-from tests.scripts import CONFIG
+from tests.scripts import CONFIG, shipped_config
 
 CPU = torch.device("cpu")
 TINY_CNN = {"architecture": "cnn", "head": "tree", "size": 16, "channels": [4, 8], "fc": [8], "dropout": 0.0}
@@ -94,7 +94,7 @@ def test_the_probe_times_both_precisions_and_leaves_torchs_random_state_alone():
 
 def test_a_job_resolves_auto_once_and_logs_why(caplog, monkeypatch):
     train = SLICES["train"]
-    settings = train.typed(train.cut(yaml.safe_load(CONFIG.read_text()), {"model": "cnn"})).training
+    settings = train.typed(train.cut(shipped_config(), {"model": "cnn"})).training
     assert settings.cpu_bfloat16 == "auto"  # the shipped default
     monkeypatch.setattr(precision, "probe_rates", lambda *_: {"float32": 100.0, "bfloat16": 150.0})
     caplog.set_level("INFO", logger="gzmorph.precision")
@@ -105,14 +105,16 @@ def test_a_job_resolves_auto_once_and_logs_why(caplog, monkeypatch):
 
 
 @pytest.mark.parametrize("value", ["auto", True, False])
-def test_the_schema_takes_auto_true_and_false(tmp_path, value):
+def test_the_settings_take_auto_true_and_false(tmp_path, value):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({"training": {"cpu_bfloat16": value}}))
     assert binding.load_config([str(CONFIG), str(overlay)])["training"]["cpu_bfloat16"] == value
 
 
-def test_the_schema_refuses_other_values(tmp_path):
+def test_the_settings_refuse_other_values(tmp_path):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({"training": {"cpu_bfloat16": "yes"}}))  # quoted: YAML's bare yes is true
-    with pytest.raises(WorkflowError, match="cpu_bfloat16"):
+    with pytest.raises(
+        ConfigError, match=r"overlay.yaml: training.cpu_bfloat16: must be a valid boolean or 'auto' \(got 'yes'\)"
+    ):
         binding.load_config([str(CONFIG), str(overlay)])

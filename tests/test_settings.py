@@ -1,136 +1,188 @@
-"""config.yaml, its schema and the settings classes name the same keys, section by section and nested; so do the
-merger reference data, their schema and MergerReference. A key added to one and not the others fails here."""
+"""The settings models are the config's one declaration: the defaults validate, every shipped overlay completes,
+overlays merge key by key onto the defaults, and a bad key stops the run with one line naming its file and the key.
+The merger reference data, their schema and MergerReference name the same keys."""
 
 import copy
 import re
 import typing
 from dataclasses import MISSING, fields, is_dataclass
+from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+from pydantic import ValidationError
 
-from gzmorph import binding
+from gzmorph import command
+from gzmorph.config import ConfigError, complete_config, default_config, read_config
 from gzmorph.mergers.reference import REFERENCE_FILE, REFERENCE_SCHEMA
 from gzmorph.mergers.result import QUOTABLE
-from gzmorph.mergers.settings import MergerReference
-from gzmorph.models import ARCHITECTURES
-from gzmorph.settings import (
-    INPUT_PATHS,
-    SECTIONS,
-    ModelChoice,
-    Models,
-    SplitJob,
-    compared_candidates,
-    from_dict,
-)
+from gzmorph.mergers.settings import MergerReference, MergerSettings
+from gzmorph.models import ARCHITECTURES, HEADS
+from gzmorph.settings import CANDIDATE_ARCHITECTURES, INPUT_PATHS, SLICES, Config, Head, compared_candidates
 from tests.conftest import REPO
+from tests.scripts import CONFIG, shipped_config
 
-CONFIG = yaml.safe_load((REPO / "config.yaml").read_text())
-SCHEMA_FILE = binding.SCHEMA
-SCHEMA = yaml.safe_load(SCHEMA_FILE.read_text())
-
-
-def _unwrap(hint):
-    """The type inside ``X | None``."""
-    if typing.get_origin(hint) in (typing.Union, typing.get_origin(int | None)):
-        return next(a for a in typing.get_args(hint) if a is not type(None))
-    return hint
+OVERLAYS = sorted((REPO / "configs").glob("*.yaml"))
 
 
-def disagreements(cls: type, schema: dict, data, where: str) -> list[str]:
-    """Keys that the dataclass ``cls``, its ``schema`` node and the ``data`` (a mapping, or None) do not share;
-    recursing into nested dataclasses, tuples of them (schema ``items``) and mappings of them
-    (``additionalProperties``). A field with a default is an optional key: in the schema's properties, not in its
-    ``required``, and free to be left out of the data."""
-    names = {f.name for f in fields(cls)}
-    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
-    properties, schema_required = set(schema.get("properties", {})), set(schema.get("required", []))
-    problems = [f"{where}: only in {cls.__name__}: {sorted(names - properties)}"] if names - properties else []
-    problems += [f"{where}: only in the schema: {sorted(properties - names)}"] if properties - names else []
-    if schema_required != required:
-        problems.append(f"{where}: schema required {sorted(schema_required)}, {cls.__name__} {sorted(required)}")
-    if data is not None and not required <= set(data) <= names:
-        problems.append(
-            f"{where}: data keys {sorted(data)}, {cls.__name__} {sorted(names)} ({sorted(required)} needed)"
-        )
-    hints = typing.get_type_hints(cls)
-    for name in sorted(names & properties):
-        value = None if data is None else data.get(name)
-        problems += _nested(_unwrap(hints[name]), schema["properties"][name], value, f"{where}.{name}")
-    return problems
+def test_config_yaml_names_the_input_paths_and_the_defaults_the_rest():
+    assert set(yaml.safe_load(CONFIG.read_text())) == set(INPUT_PATHS)
+    completed = shipped_config()
+    assert {key: value for key, value in completed.items() if key not in INPUT_PATHS} == default_config()
+    assert Config.model_validate(completed).model_dump(mode="json") == completed
 
 
-def _nested(hint, schema: dict, value, where: str) -> list[str]:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if is_dataclass(hint):
-        return disagreements(hint, schema, value, where)
-    if origin is tuple and args and is_dataclass(args[0]):
-        values = value if value is not None else [None]
-        return [p for i, v in enumerate(values) for p in disagreements(args[0], schema["items"], v, f"{where}[{i}]")]
-    if origin in (dict, typing.get_origin(typing.Mapping[str, int])) and is_dataclass(args[1]):
-        values = (value or {None: None}).items()
-        return [p for k, v in values for p in disagreements(args[1], schema["additionalProperties"], v, f"{where}.{k}")]
-    return []
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda p: p.name)
+def test_every_shipped_overlay_completes_and_validates(overlay):
+    completed = read_config([CONFIG, overlay])
+    assert compared_candidates(completed)
+
+    def given(data: dict, path: tuple = ()):
+        for key, value in data.items():
+            yield from given(value, (*path, key)) if isinstance(value, dict) else [((*path, key), value)]
+
+    for path, value in given(yaml.safe_load(overlay.read_text())):
+        found = completed
+        for key in path:
+            found = found[key]
+        assert found == value, path
 
 
-def config_disagreements(config: dict, schema: dict) -> list[str]:
-    """Every disagreement between config.yaml, its schema and the settings classes (gzmorph.settings.SECTIONS)."""
-    top = {*INPUT_PATHS, *SECTIONS, "models"}
-    problems = [] if set(config) == top else [f"config.yaml top level {sorted(config)}, settings {sorted(top)}"]
-    if set(schema["properties"]) != top or set(schema["required"]) != top:
-        problems.append(f"schema top level {sorted(schema['properties'])}, settings {sorted(top)}")
-    for name, cls in SECTIONS.items():
-        problems += disagreements(cls, schema["properties"][name], config.get(name), name)
-    models, model_schema = config["models"], schema["properties"]["models"]
-    # models.folds is read by the split job (SplitJob.folds), models.compare by the rules, the rest by Models and
-    # ModelChoice
-    model_keys = {"folds", "compare", *(f.name for f in fields(ModelChoice)), *(f.name for f in fields(Models))}
-    assert "folds" in {f.name for f in fields(SplitJob)}
-    for keys, what in ((set(models), "config.yaml"), (set(model_schema["properties"]), "schema"),
-                       (set(model_schema["required"]), "schema required")):  # fmt: skip
-        problems += [f"models: {what} {sorted(keys)}, settings {sorted(model_keys)}"] if keys != model_keys else []
-    kinds = model_schema["properties"]["candidates"]["additionalProperties"]["properties"]["architecture"]["enum"]
-    if set(kinds) != set(ARCHITECTURES) or set(schema["$defs"]) - {"cnn_keys"} < set(ARCHITECTURES):
-        problems.append(f"models.candidates: schema architectures {kinds}, gzmorph.models {list(ARCHITECTURES)}")
-    for name, candidate in models["candidates"].items():
-        node = schema["$defs"][candidate["architecture"]]
-        if set(candidate) != set(node["properties"]) or not set(node["required"]) <= set(candidate):
-            problems.append(f"models.candidates.{name}: config.yaml {sorted(candidate)}, schema {node}")
-    return problems
+def test_overlays_merge_key_by_key_onto_the_defaults_and_replace_lists(tmp_path):
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text(yaml.safe_dump({"models": {"candidates": {"resnet18": {"width": 32}}}, "training": {"lr": 0.1}}))
+    second.write_text(yaml.safe_dump({"cv": {"grid": [{"dropout": 0.1}]}, "training": {"lr": 0.2}}))
+    completed = read_config([CONFIG, first, second])
+    defaults = default_config()
+    assert completed["models"]["candidates"]["resnet18"] == {"architecture": "resnet18", "stem_stride": 2, "width": 32}
+    assert completed["models"]["candidates"]["cnn"] == defaults["models"]["candidates"]["cnn"]
+    assert completed["cv"]["grid"] == [{"dropout": 0.1}]  # a list is replaced, not merged
+    assert completed["training"] == {**defaults["training"], "lr": 0.2}  # the later file wins
 
 
-def test_config_schema_and_settings_classes_name_the_same_keys():
-    assert config_disagreements(CONFIG, SCHEMA) == []
-    for name, cls in SECTIONS.items():
-        from_dict(cls, CONFIG[name])  # and config.yaml's values build them
+def test_a_new_candidate_gets_its_architectures_defaults(tmp_path):
+    overlay = tmp_path / "zoo.yaml"
+    overlay.write_text(yaml.safe_dump({"models": {"candidates": {"zoo": {"architecture": "timm", "timm_model": "x"}}}}))
+    zoo = read_config([CONFIG, overlay])["models"]["candidates"]["zoo"]
+    assert zoo == {"architecture": "timm", "timm_model": "x", "pretrained": None, "input_size": None, "finetune": None}
 
 
-def test_the_quotable_estimators_are_the_schemas_choices():
-    assert tuple(SCHEMA["properties"]["mergers"]["properties"]["estimator"]["enum"]) == QUOTABLE
-
-
-def test_reference_data_schema_and_class_name_the_same_keys():
-    data, schema = yaml.safe_load(REFERENCE_FILE.read_text()), yaml.safe_load(REFERENCE_SCHEMA.read_text())
-    assert disagreements(MergerReference, schema, data, REFERENCE_FILE.name) == []
+def bad_config_line(tmp_path, monkeypatch, overlay: dict) -> str:
+    """The message of the config ``overlay`` given as mine.yaml after config.yaml."""
+    monkeypatch.chdir(tmp_path)
+    Path("mine.yaml").write_text(yaml.safe_dump(overlay))
+    with pytest.raises(ConfigError) as stopped:
+        read_config([CONFIG, "mine.yaml"])
+    return str(stopped.value)
 
 
 @pytest.mark.parametrize(
-    "break_it, named",
+    "overlay, line",
     [
-        (lambda c, s: c["mergers"]["coverage"].update(extra=1), "mergers.coverage: data keys"),
-        (lambda c, s: s["properties"]["mergers"]["properties"]["sweep"]["properties"].pop("num"), "mergers.sweep"),
-        (lambda c, s: s["properties"]["training"]["required"].remove("lr"), "training: schema required"),
-        (lambda c, s: c["split"].pop("seed"), "split: data keys"),
-        (lambda c, s: c["models"]["candidates"]["cnn"].update(depth=3), "models.candidates.cnn"),
-        (lambda c, s: s["properties"]["ingest"]["properties"].update(extra={"type": "number"}), "only in the schema"),
+        ({"training": {"lrr": 0.01}}, "training.lrr: unknown key (did you mean lr?)"),
+        ({"training": {"lr": -1}}, "training.lr: must be greater than 0 (got -1)"),
+        ({"predict": {"tta": 9}}, "predict.tta: must be less than or equal to 8 (got 9)"),
+        ({"training": {"steps": "40"}}, "training.steps: must be a valid integer (got '40')"),
+        ({"training": {"rotate": 1}}, "training.rotate: must be a valid boolean (got 1)"),
+        ({"explore": 3}, "explore: must be a mapping of keys (got 3)"),
+        ({"mergers": {"coverage": {"factors": []}}}, "mergers.coverage.factors: must hold at least 1 item(s) (got [])"),
+        (
+            {"cv": {"grid": [{"channels": [8, 0]}]}},
+            "cv.grid[0].channels[1]: must be greater than or equal to 1 (got 0)",
+        ),  # fmt: skip
+        (
+            {"cv": {"grid": [{}]}},
+            "cv.grid[0]: a setting overrides at least one key of ['channels', 'kernel_size', 'fc', 'dropout']",
+        ),  # fmt: skip
+        (
+            {"models": {"candidates": {"mine": {"architecture": "vgg"}}}},
+            "models.candidates.mine.architecture: must be one of 'resnet18', 'cnn', 'timm' (got 'vgg')",
+        ),
+        (
+            {"models": {"candidates": {"zoo": {"architecture": "timm", "timm_model": "x", "pretrianed": "w"}}}},
+            "models.candidates.zoo.pretrianed: unknown key (did you mean pretrained?)",
+        ),
+        (
+            {"models": {"candidates": {"zoo": {"architecture": "timm"}}}},
+            "models.candidates.zoo.timm_model: required key missing",
+        ),  # fmt: skip
+        (
+            {"models": {"candidates": {"best": {"architecture": "cnn"}}}},
+            "models.candidates.best: not a valid name: 'best' names a folder of results/models/; choose another name",
+        ),
+        ({"models": {"compare": ["cnn", "cnn"]}}, "models.compare: names a candidate twice: ['cnn', 'cnn']"),
     ],
 )
-def test_a_key_in_one_place_but_not_the_others_is_named(break_it, named):
-    config, schema = copy.deepcopy(CONFIG), copy.deepcopy(SCHEMA)
-    break_it(config, schema)
-    assert any(named in problem for problem in config_disagreements(config, schema))
+def test_a_bad_key_is_one_line_naming_the_file_and_the_key(tmp_path, monkeypatch, overlay, line):
+    assert bad_config_line(tmp_path, monkeypatch, overlay) == f"mine.yaml: {line}"
+
+
+def test_every_bad_key_has_its_line_naming_the_last_file_that_set_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("a.yaml").write_text(yaml.safe_dump({"training": {"lr": -1, "steps": 0}}))
+    Path("b.yaml").write_text(yaml.safe_dump({"training": {"steps": -5}, "split": {"seeed": 1}}))
+    with pytest.raises(ConfigError) as stopped:
+        read_config([CONFIG, "a.yaml", "b.yaml"])
+    assert str(stopped.value).splitlines() == [
+        "b.yaml: split.seeed: unknown key (did you mean seed?)",
+        "a.yaml: training.lr: must be greater than 0 (got -1)",
+        "b.yaml: training.steps: must be greater than or equal to 1 (got -5)",
+    ]
+
+
+def test_a_value_given_on_the_command_line_is_named_as_such():
+    config = {**read_config([CONFIG]), "predict": {"tta": 0}}
+    with pytest.raises(ConfigError, match=r"^--config: predict.tta: must be greater than or equal to 1 \(got 0\)$"):
+        complete_config(config, [CONFIG], {"predict": {"tta": 0}})
+
+
+def test_a_missing_input_path_is_named():
+    with pytest.raises(ConfigError, match=r"^the defaults: test_images: required key missing \(config.yaml names it\)"):
+        complete_config({"train_images": "a", "train_labels": "b"}, [])
+
+
+def test_gzmorph_config_prints_every_key_with_its_description(capsys):
+    assert command.main(["config"]) == 0
+    listing = capsys.readouterr().out
+    assert yaml.safe_load(listing) == default_config()
+    assert "  # stop if more than this fraction of the images fail to decode; >= 0, <= 1\n" in listing
+    assert "# labelled images (.tar.gz, .tar, .zip or a directory of <GalaxyID>.jpg); required\n# train_images:" in (
+        listing
+    )
+    files = [str(CONFIG), str(REPO / "configs" / "full.yaml")]
+    assert command.main(["config", "--configfile", *files]) == 0
+    listing = capsys.readouterr().out
+    assert yaml.safe_load(listing) == read_config(files)
+    assert "; default: 48\n  size: 56" in listing.replace("\n  # ", " ")  # comment lines joined
+
+
+def test_gzmorph_config_names_a_bad_key(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    Path("mine.yaml").write_text(yaml.safe_dump({"training": {"lrr": 1}}))
+    assert command.main(["config", "--configfile", str(CONFIG), "mine.yaml"]) == 2
+    assert capsys.readouterr().err == "gzmorph config: error: mine.yaml: training.lrr: unknown key (did you mean lr?)\n"
+
+
+def test_typed_slices_dump_back_to_the_plain_slices_they_came_from():
+    """Snakemake compares the plain slices to rerun jobs, a checkpoint the dumped training settings to resume."""
+    config = shipped_config()
+    for name, part in SLICES.items():
+        wildcards = {"model": "cnn"}
+        typed = part.typed(part.cut(config, wildcards))
+        assert typed.model_dump(mode="json") == part.cut(config, wildcards), name
+    job = SLICES["train"].typed(SLICES["train"].cut(config, {"model": "cnn"}))
+    assert job.training.model_dump() == config["training"] and job.training.augment.zoom == 0.0
+    assert job.models.candidates["cnn"].model_dump() == config["models"]["candidates"]["cnn"]
+    evaluate = SLICES["evaluate"].typed(config["evaluate"])
+    assert isinstance(evaluate.extreme_columns, tuple)
+    with pytest.raises(ValidationError, match="frozen"):
+        evaluate.n_extremes = 3
+
+
+def test_the_settings_name_what_the_code_builds():
+    assert set(CANDIDATE_ARCHITECTURES) == set(ARCHITECTURES)
+    assert set(typing.get_args(typing.get_args(Head)[0])) == set(HEADS)
+    assert typing.get_args(MergerSettings.model_fields["estimator"].annotation) == QUOTABLE
 
 
 @pytest.mark.parametrize(
@@ -148,30 +200,51 @@ def test_a_key_in_one_place_but_not_the_others_is_named(break_it, named):
     ],
 )
 def test_a_candidate_name_that_does_not_fit_is_named(change, named):
-    config = copy.deepcopy(CONFIG)
+    config = shipped_config()
     assert compared_candidates(config) == ["resnet18", "cnn"]
     change(config["models"], config["cv"])
     with pytest.raises(ValueError, match=re.escape(named)):
         compared_candidates(config)
 
 
-@pytest.mark.parametrize(
-    "candidate, named",
-    [
-        ({"architecture": "vgg"}, "'vgg' is not one of"),
-        ({"architecture": "timm", "timm_model": "convnext_atto", "pretrianed": "w.safetensors"}, "pretrianed"),
-        ({"architecture": "resnet18", "stem_stride": 2}, "'width' is a required property"),
-    ],
-)
-def test_the_schema_names_what_is_wrong_with_a_candidate(candidate, named):
-    config = copy.deepcopy(CONFIG)
-    config["models"]["candidates"]["mine"] = candidate
-    with pytest.raises(WorkflowError, match=re.escape(named)):
-        validate(config, str(SCHEMA_FILE))
+def reference_disagreements(cls: type, schema: dict, data, where: str) -> list[str]:
+    """Keys that the dataclass ``cls``, its ``schema`` node and the ``data`` do not share, recursing into nested
+    dataclasses, tuples of them (schema ``items``) and mappings of them (``additionalProperties``). A field with a
+    default is an optional key: in the schema's properties, not in its ``required``."""
+    names = {f.name for f in fields(cls)}
+    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+    properties, schema_required = set(schema.get("properties", {})), set(schema.get("required", []))
+    problems = [f"{where}: {cls.__name__} {sorted(names)}, schema {sorted(properties)}"] if names != properties else []
+    if schema_required != required:
+        problems.append(f"{where}: schema required {sorted(schema_required)}, {cls.__name__} {sorted(required)}")
+    if data is not None and not required <= set(data) <= names:
+        problems.append(f"{where}: data keys {sorted(data)}, {cls.__name__} {sorted(names)}")
+    hints = typing.get_type_hints(cls)
+    for name in sorted(names & properties):
+        value = None if data is None else data.get(name)
+        problems += _nested(hints[name], schema["properties"][name], value, f"{where}.{name}")
+    return problems
 
 
-def test_reserved_folder_names_are_no_candidates():
-    config = copy.deepcopy(CONFIG)
-    config["models"]["candidates"]["best"] = dict(config["models"]["candidates"]["resnet18"])
-    with pytest.raises(WorkflowError, match="best"):
-        validate(config, str(SCHEMA_FILE))
+def _nested(hint, schema: dict, value, where: str) -> list[str]:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if is_dataclass(hint):
+        return reference_disagreements(hint, schema, value, where)
+    if origin is tuple and args and is_dataclass(args[0]):
+        values = value if value is not None else [None]
+        found = (reference_disagreements(args[0], schema["items"], v, f"{where}[{i}]") for i, v in enumerate(values))
+        return [p for problems in found for p in problems]
+    if origin in (dict, typing.get_origin(typing.Mapping[str, int])) and is_dataclass(args[1]):
+        node = schema["additionalProperties"]
+        found = (reference_disagreements(args[1], node, v, f"{where}.{k}") for k, v in (value or {None: None}).items())
+        return [p for problems in found for p in problems]
+    return []
+
+
+def test_reference_data_schema_and_class_name_the_same_keys():
+    data, schema = yaml.safe_load(REFERENCE_FILE.read_text()), yaml.safe_load(REFERENCE_SCHEMA.read_text())
+    assert reference_disagreements(MergerReference, schema, data, REFERENCE_FILE.name) == []
+    broken = copy.deepcopy(schema)
+    broken["properties"]["pair_timescale"]["required"].remove("mass_slope")
+    problems = reference_disagreements(MergerReference, broken, data, "")
+    assert any("pair_timescale: schema required" in problem for problem in problems)

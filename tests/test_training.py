@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-import yaml
 
 from gzmorph import checkpoint
 from gzmorph.augment import to_device_batch
@@ -21,7 +20,7 @@ from gzmorph.models import build_model, load_model
 from gzmorph.settings import SLICES, Augment, Plateau, TrainSettings
 from gzmorph.split import fold_ids, n_folds, subset_ids
 from gzmorph.training import TrainingData, epochs_for, evaluated_epoch, fit, recalibrate_batch_norm
-from tests.scripts import CONFIG, config_overlay, run_script
+from tests.scripts import config_overlay, run_script, shipped_config
 
 GEOMETRY = Geometry(crop_px=212, size=48)
 DEVICE = torch.device("cpu")
@@ -279,12 +278,12 @@ def test_a_fold_model_trains_on_the_other_folds_and_predicts_its_own_and_the_tes
     assert metrics["model"] == "cnn" and metrics["fold"] == 1 and metrics["model_spec"]["fc"] == [32]
     assert metrics["epochs"] == 1 and metrics["n_train"] == n_train
     assert metrics["steps"] == n_train // 32 and metrics["steps_configured"] == 1  # the steps run, whole epochs
-    assert metrics["augment"] == yaml.safe_load(CONFIG.read_text())["training"]["augment"]
+    assert metrics["augment"] == shipped_config()["training"]["augment"]
     assert metrics["precision"] in ("float32", "bfloat16") and metrics["precision_reason"].startswith("auto: ")
     assert metrics["held_out_rmse"] == pytest.approx(history["validation_rmse"].iloc[-1])
     predictions = pd.read_parquet(out["predictions.parquet"])
     assert list(predictions.columns) == [ID_COLUMN, "role", "views", *LABEL_COLUMNS]
-    tta = yaml.safe_load(CONFIG.read_text())["predict"]["tta"]
+    tta = shipped_config()["predict"]["tta"]
     for views in (tta, 1):
         rows = predictions[predictions["views"] == views]
         oof = rows.loc[rows["role"] == OUT_OF_FOLD, ID_COLUMN].to_numpy(np.uint64)
@@ -441,7 +440,7 @@ def test_the_published_ensemble_oof_table_and_calibration_table_keep_every_fold_
 
 
 def test_a_job_gets_only_its_slice_of_the_training_config():
-    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
+    config = shipped_config()
     edited = json.loads(json.dumps(config))
     edited["models"]["candidates"]["resnet18"]["stem_stride"] = 1
     edited["models"]["prefer_on_tie"] = "cnn"
@@ -467,7 +466,7 @@ def test_a_job_gets_only_its_slice_of_the_training_config():
 
 
 def test_editing_the_number_of_folds_changes_the_split_slice_only():
-    config = yaml.safe_load(CONFIG.read_text())
+    config = shipped_config()
     edited = json.loads(json.dumps(config))
     edited["models"]["folds"] = 5
     for name, wildcards, changes in (

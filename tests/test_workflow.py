@@ -133,14 +133,19 @@ def test_snakemake_lint_is_clean():
     assert result.returncode == 0 and "Lints for" not in result.stdout, result.stdout[-4000:]
 
 
-def test_wrong_config_key_is_named(tmp_path):
+def test_a_bad_config_overlay_stops_the_run_naming_its_file_and_keys(tmp_path):
     workdir = copy_workflow(tmp_path)
-    config = yaml.safe_load((workdir / "config.yaml").read_text())
-    config["split"]["seeed"] = 1
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    result = subprocess.run([*SNAKEMAKE, "-n", "--cores", "1"], cwd=workdir, capture_output=True, text=True)
+    (workdir / "bad.yaml").write_text(yaml.safe_dump({"split": {"seeed": 1}, "training": {"lr": -1}}))
+    result = subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "1", "--configfile", "config.yaml", "bad.yaml"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0
-    assert "seeed" in result.stdout + result.stderr
+    lines = (result.stdout + result.stderr).splitlines()
+    assert "bad.yaml: split.seeed: unknown key (did you mean seed?)" in lines
+    assert "bad.yaml: training.lr: must be greater than 0 (got -1)" in lines
 
 
 def test_a_missing_input_path_stops_before_the_dag_is_built(tmp_path):

@@ -5,14 +5,18 @@ corrections are data with citations, not settings: they live in their own file w
 merger_report rule takes as an input (so editing a citation reruns only the report).
 """
 
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import yaml
 
 from gzmorph.mergers.literature import PAIR_TIMESCALES
 from gzmorph.mergers.settings import MergerReference, Timescale
-from gzmorph.settings import from_dict
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REFERENCE_FILE = DATA / "merger_reference.yaml"
@@ -44,3 +48,36 @@ def observability(reference: MergerReference, key: str) -> Timescale:
             f"({sorted(reference.observability)})"
         )
     return reference.observability[key]
+
+
+def from_dict(cls: type, data: Mapping[str, Any]):
+    """A dataclass from a mapping with its fields (those with a default may be left out); nested dataclasses,
+    tuples, mappings, optional values and floats are built on the way from the field types."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in fields(cls)}
+    required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+    unknown, missing = sorted(set(data) - names), sorted(required - set(data))
+    if unknown or missing:
+        raise ValueError(f"{cls.__name__}: unknown keys {unknown}, missing keys {missing}")
+    return cls(**{name: _convert(hints[name], data[name]) for name in names if name in data})
+
+
+def _convert(hint, value):
+    """``value`` (as YAML gives it) as the type ``hint``: the one conversion of every reference dataclass."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if is_dataclass(hint):
+        return from_dict(hint, value)
+    if origin in (typing.Union, types.UnionType):
+        return None if value is None else _convert(next(a for a in args if a is not type(None)), value)
+    if origin is tuple:
+        items = value if isinstance(value, list | tuple) else [value]  # a single value of a list
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_convert(args[0], v) for v in items)
+        return tuple(_convert(a, v) for a, v in zip(args, items, strict=True)) if args else tuple(items)
+    if origin in (dict, Mapping):
+        return {key: _convert(args[1], v) for key, v in value.items()}
+    if hint in (dict, Mapping):
+        return dict(value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value

@@ -59,7 +59,7 @@ ESTIMATORS = {
 }
 NAMES = {key: e.label for key, e in ESTIMATORS.items()}
 DESCRIPTIONS = {key: e.description for key, e in ESTIMATORS.items()}
-QUOTABLE = tuple(key for key, e in ESTIMATORS.items() if e.quotable)  # config mergers.estimator (schema enum too)
+QUOTABLE = tuple(key for key, e in ESTIMATORS.items() if e.quotable)  # config mergers.estimator's choices
 BINNED = tuple(key for key, e in ESTIMATORS.items() if e.binned)
 
 

@@ -1,42 +1,113 @@
-"""The merger settings as typed, frozen objects: ``MergerSettings`` (config section ``mergers``, what a user tunes)
-and ``MergerReference`` (gzmorph/data/merger_reference.yaml: published values, timescales, Illustris coefficients
-and corrections, which a user does not tune).
-
-Both are built by the one generic builder, ``gzmorph.settings.from_dict``, from mappings their schemas have checked
-(gzmorph/config.schema.yaml; gzmorph/data/merger_reference.schema.yaml), so the field types here are the
-conversion: YAML lists become tuples (hashable settings), integers given for floats become floats.
+"""The merger settings: ``MergerSettings`` (config section ``mergers``, what a user tunes: frozen pydantic models
+holding each key's type, default, bounds and description, as every section of gzmorph.settings) and
+``MergerReference`` (gzmorph/data/merger_reference.yaml: published values, timescales, Illustris coefficients and
+corrections, which a user does not tune: frozen dataclasses built by ``gzmorph.mergers.reference.from_dict`` from
+the data its own schema has checked).
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from gzmorph.mergers.result import QUOTABLE
+from gzmorph.settings_base import Items, Settings
+
+# Read by the merger report and, alone, by the split and the test evaluation (gzmorph.settings.MergerDefinition).
+TrueThreshold = Annotated[
+    float,
+    Field(
+        gt=0,
+        le=1,
+        description="the adopted definition: a labelled galaxy is a true merger when its volunteer Class8.6 >= this",
+    ),
+]
+Fraction = Annotated[float, Field(gt=0, le=1)]
+Positive = Annotated[float, Field(gt=0)]
 
 
-@dataclass(frozen=True)
-class Bootstrap:
-    resamples: int
-    confidence: float
-    seed: int
+class Bootstrap(Settings):
+    resamples: int = Field(1000, ge=10)
+    confidence: Literal[0.68] = Field(0.68, description="the report's intervals are 68 % (1 sigma)")
+    seed: int = 3
 
 
-@dataclass(frozen=True)
-class Coverage:
+class Coverage(Settings):
     """Known-answer diagnostic: target sets of ``target_size`` galaxies at factor x the calibration galaxies' merger
     fraction (every labelled galaxy)."""
 
-    factors: tuple[float, ...]
-    target_size: int | None  # None: the size of the real target set
-    repeats: int
-    resamples: int
-    seed: int
+    factors: Items[Positive] = Field((0.25, 0.5, 1.0, 2.0, 4.0), min_length=1)
+    target_size: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="galaxies per target set; null: as many as the real target set"
+    )
+    repeats: int = Field(400, ge=2, description="known-answer target sets (400: coverage known to +/- 2.3 points)")
+    resamples: int = Field(500, ge=10, description="bootstrap resamples per repeat")
+    seed: int = 5
 
 
-@dataclass(frozen=True)
-class Sweep:
-    start: float
-    stop: float
-    num: int
+class Sweep(Settings):
+    start: Fraction = 0.02
+    stop: Fraction = 0.9
+    num: int = Field(45, ge=2)
+
+
+class Scale(Settings):
+    """What a GZ2 image covers: 424 px of 0.02 petroR90_r arcsec, at a few redshifts, in a stated cosmology."""
+
+    h0: Positive = Field(70.0, description="Hubble constant of astropy's FlatLambdaCDM, km/s/Mpc")
+    om0: Fraction = Field(0.3, description="its matter density")
+    redshifts: Items[Positive] = Field((0.02, 0.05, 0.1, 0.15, 0.25), min_length=1)
+    petro_r90_minimum_arcsec: Positive = Field(3.0, description="the GZ2 sample cut")
+    petro_r90_typical_arcsec: Positive = 5.5
+    petro_r90_typical_why: str = (
+        "assumed, not measured (the Kaggle files carry no petroR90_r): petroR90 is about 2.5 - 3 times the half-light "
+        "radius, and r < 17 main-sample galaxies have half-light radii of about 2 arcsec"
+    )
+    image_px: int = Field(424, ge=1)
+    arcsec_per_px_per_r90: Positive = 0.02
+
+    @property
+    def cosmology_name(self) -> str:
+        return f"astropy FlatLambdaCDM(H0={self.h0:g} km/s/Mpc, Om0={self.om0:g})"
+
+
+class MergerSettings(Settings):
+    """Config section ``mergers``."""
+
+    estimator: Literal[QUOTABLE] = Field(
+        "pacc", description="the one quoted, named before the data are seen, whatever the diagnostic says"
+    )
+    true_threshold: TrueThreshold = 0.4
+    definition_thresholds: Items[Fraction] = Field(
+        (0.3, 0.4, 0.5),
+        min_length=1,
+        description="each definition's fraction is reported as its own row (not an error term)",
+    )
+    classification_threshold: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        None, description="CC's cut on predicted Class8.6; null: the one maximising TPR - FPR on calibration"
+    )
+    bootstrap: Bootstrap = Field(
+        default_factory=Bootstrap, description="target and calibration galaxies resampled together"
+    )
+    coverage: Coverage = Field(
+        default_factory=Coverage,
+        description="known-answer diagnostic: targets from the galaxies each fold model never trained on "
+        "(factor x their share)",
+    )
+    sweep: Sweep = Field(default_factory=Sweep, description="thresholds of the threshold-sweep figure")
+    gallery_size: int = Field(
+        25, ge=1, description="highest-predicted galaxies shown (target set; calibration set with their true values)"
+    )
+    rate_timescale: str = Field(
+        "close_pairs",
+        description="the observability entry (gzmorph/data/merger_reference.yaml) of our own identification "
+        "(Galaxy Zoo merger votes)",
+    )
+    scale: Scale = Field(
+        default_factory=Scale,
+        description="what a GZ2 image covers (Willett et al. 2013): image_px x arcsec_per_px_per_r90 x petroR90_r",
+    )
 
 
 @dataclass(frozen=True)
@@ -103,50 +174,12 @@ class Illustris:
 
 
 @dataclass(frozen=True)
-class Scale:
-    """What a GZ2 image covers: 424 px of 0.02 petroR90_r arcsec, at a few redshifts, in a stated cosmology."""
-
-    h0: float
-    om0: float
-    redshifts: tuple[float, ...]
-    petro_r90_minimum_arcsec: float
-    petro_r90_typical_arcsec: float
-    petro_r90_typical_why: str
-    image_px: int
-    arcsec_per_px_per_r90: float
-
-    @property
-    def cosmology_name(self) -> str:
-        return f"astropy FlatLambdaCDM(H0={self.h0:g} km/s/Mpc, Om0={self.om0:g})"
-
-
-@dataclass(frozen=True)
 class Correction:
     name: str
     applied: bool
     size: str
     source: str
     note: str
-
-
-@dataclass(frozen=True)
-class MergerSettings:
-    """Config section ``mergers``."""
-
-    estimator: str  # the one quoted, named before the data are seen
-    true_threshold: float
-    definition_thresholds: tuple[float, ...]
-    classification_threshold: float | None
-    bootstrap: Bootstrap
-    coverage: Coverage
-    sweep: Sweep
-    gallery_size: int
-    rate_timescale: str  # a key of MergerReference.observability
-    scale: Scale
-
-    def __post_init__(self):
-        if self.estimator not in QUOTABLE:
-            raise ValueError(f"mergers.estimator must be one of {QUOTABLE}, got {self.estimator!r}")
 
 
 @dataclass(frozen=True)
