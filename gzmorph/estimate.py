@@ -193,8 +193,8 @@ def cross_validation_job(config: dict, split: SplitSizes) -> PlannedJob:
     job = SLICES["cross_validation"].typed(SLICES["cross_validation"].cut(config, {}))
     parts = fold_sizes(split.in_folds, job.cv.folds)
     fits = tuple(
-        plan_fit(setting_name(overrides), split.in_folds - held_out, held_out, job.training)
-        for overrides in job.cv.grid
+        plan_fit(setting_name(setting.model_dump()), split.in_folds - held_out, held_out, job.training)
+        for setting in job.cv.grid
         for held_out in parts
     )
     return PlannedJob("cross_validate", fits[0].network, fits, 0, "cross-validation")
@@ -348,7 +348,7 @@ def time_networks(config: dict, device: torch.device, steps: int) -> dict[str, N
     job = SLICES["cross_validation"].typed(SLICES["cross_validation"].cut(config, {}))
     base = resolve_spec(models["candidates"][job.cv.candidate], models["head"], size)
     precision = timed_precision(base, job.training, size, device)
-    for overrides in job.cv.grid:
+    for overrides in (setting.model_dump() for setting in job.cv.grid):
         log.info("timing the cross-validation setting %s", setting_name(overrides))
         spec = {**base, **overrides}
         timings[setting_name(overrides)] = time_network(spec, job.training, size, device, steps, precision)
