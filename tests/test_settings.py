@@ -137,7 +137,9 @@ def test_a_value_given_on_the_command_line_is_named_as_such():
 
 
 def test_a_missing_input_path_is_named():
-    with pytest.raises(ConfigError, match=r"^the defaults: target_images: required key missing \(config.yaml names it\)"):
+    with pytest.raises(
+        ConfigError, match=r"^the defaults: target_images: required key missing \(config.yaml names it\)"
+    ):
         complete_config({"train_images": "a", "train_labels": "b"}, [])
 
 
