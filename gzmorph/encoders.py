@@ -23,6 +23,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from gzmorph.labels import N_LABELS
+
 WEIGHT_SUFFIXES = (".safetensors", ".pth", ".pt", ".bin")
 FOLDER_WEIGHTS = ("model.safetensors", "pytorch_model.bin")  # what a Hugging Face model folder holds, preferred first
 
@@ -68,7 +70,7 @@ def build(spec: dict, head: nn.Module) -> TimmNet:
     import timm  # here, so that the built-in architectures need no timm
 
     inputs = spec["input"]
-    encoder = timm.create_model(spec["timm_model"], pretrained=False, num_classes=37, in_chans=inputs["channels"])
+    encoder = timm.create_model(spec["timm_model"], pretrained=False, num_classes=N_LABELS, in_chans=inputs["channels"])
     adapter = InputAdapter(inputs["channels"], inputs["size"], inputs["mean"], inputs["std"])
     return TimmNet(adapter, encoder, head)
 
