@@ -43,7 +43,8 @@ REPO = Path(__file__).resolve().parent.parent
 TINY_CONFIG = {
     "preprocess": {"shard_size": 128},
     "models": {"folds": 2},
-    "training": {"steps": 1},
+    # float32 forced: auto's choice follows a timing probe, which two runs on a busy machine may resolve apart
+    "training": {"steps": 1, "cpu_bfloat16": False},
     "cv": {"folds": 2, "steps": 1, "grid": [{"channels": [8, 16], "fc": [32], "dropout": 0.3}]},
     "predict": {"tta": 2, "chunk_size": 128},
     "mergers": {"bootstrap": {"resamples": 50}},
