@@ -148,26 +148,22 @@ def test_a_bad_config_overlay_stops_the_run_naming_its_file_and_keys(tmp_path):
     assert "bad.yaml: training.lr: must be greater than 0 (got -1)" in lines
 
 
-def test_a_missing_input_path_stops_before_the_dag_is_built(tmp_path):
+def dry_run_with(tmp_path, entry: str) -> subprocess.CompletedProcess:
+    """``snakemake -n`` in a copy of the workflow with one ``--config`` entry."""
     workdir = copy_workflow(tmp_path)
-    result = subprocess.run(
-        [*SNAKEMAKE, "-n", "--cores", "1", "--config", "train_images=/no/such/file"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
+    return subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "1", "--config", entry], cwd=workdir, capture_output=True, text=True
     )
+
+
+def test_a_missing_input_path_stops_before_the_dag_is_built(tmp_path):
+    result = dry_run_with(tmp_path, "train_images=/no/such/file")
     assert result.returncode != 0
     assert "config train_images: '/no/such/file': no such file or directory" in result.stdout + result.stderr
 
 
 def test_the_old_test_images_key_names_its_new_name(tmp_path):
-    workdir = copy_workflow(tmp_path)
-    result = subprocess.run(
-        [*SNAKEMAKE, "-n", "--cores", "1", "--config", "test_images=unlabelled.zip"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
+    result = dry_run_with(tmp_path, "test_images=unlabelled.zip")
     assert result.returncode != 0
     message = "config test_images: renamed to target_images (the unlabelled images to predict)"
     assert message in result.stdout + result.stderr
