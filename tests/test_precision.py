@@ -1,5 +1,11 @@
 """training.cpu_bfloat16: the CPU flags and the probe behind auto, true and false forcing, and the schema's values."""
 
+import json
+import os
+import platform
+import subprocess
+import sys
+
 import pytest
 import torch
 import yaml
@@ -70,6 +76,33 @@ def test_auto_with_native_bfloat16_takes_it_only_where_the_probe_finds_it_faster
     assert (
         faster.reason == "auto: CPU flags show avx512_bf16; probe: bfloat16 412 images/s against float32 260 images/s"
     )
+
+
+AUTO_ON_THIS_CPU = """
+import json, sys, torch
+from gzmorph.precision import choose_precision, probe_rates
+spec = json.loads(sys.argv[1])
+choice = choose_precision("auto", torch.device("cpu"), lambda: probe_rates(spec, 16, 32, torch.device("cpu")))
+print(json.dumps({"capability": torch.backends.cpu.get_cpu_capability(), "precision": choice.precision,
+                  "reason": choice.reason, "rates": choice.rates}))
+"""
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="AVX2 kernels exist on x86 only")
+def test_auto_takes_float32_on_this_cpu_where_bfloat16_runs_without_its_instructions():
+    """PyTorch and oneDNN held to AVX2 emulate bfloat16, as on a CPU without AVX512-BF16 or AMX: with the CPU flags
+    showing bfloat16 anyway (a CPU that has it), the real probe must find it slower and choose float32."""
+    spec = {"architecture": "cnn", "head": "tree", "size": 32, "channels": [16, 32], "fc": [32], "dropout": 0.0}
+    held_to_avx2 = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+    command = [sys.executable, "-c", AUTO_ON_THIS_CPU, json.dumps(spec)]
+    result = subprocess.run(command, env=held_to_avx2, capture_output=True, text=True, check=True)
+    found = json.loads(result.stdout.splitlines()[-1])
+    assert found["capability"] == "AVX2" and found["precision"] == "float32"
+    if native_bfloat16_flags():  # decided by the probe's rates, not by the flags
+        assert found["reason"].startswith("auto: CPU flags show")
+        assert found["rates"]["bfloat16"] < found["rates"]["float32"]
+    else:
+        assert found["reason"] == "auto: no native bfloat16 on this CPU"
 
 
 def test_true_and_false_force_the_precision_and_cuda_is_always_bfloat16(tmp_path):

@@ -155,7 +155,7 @@ def test_gzmorph_config_prints_every_key_with_its_description(capsys):
     assert command.main(["config", "--configfile", *files]) == 0
     listing = capsys.readouterr().out
     assert yaml.safe_load(listing) == read_config(files)
-    assert "; default: 48\n  size: 56" in listing.replace("\n  # ", " ")  # comment lines joined
+    assert "per optimizer step; >= 2; default: 32\n  batch_size: 64\n" in listing
 
 
 def test_gzmorph_config_names_a_bad_key(tmp_path, monkeypatch, capsys):
