@@ -16,8 +16,7 @@ Assumptions:
   the log paths are taken from Snakemake's own job listing, wherever the rules put them.
 - The outputs are every file the first run created outside .snakemake. Not compared: files under logs/ and
   benchmarks/ folders and PNG figures (they show numbers that are compared elsewhere), and JSON keys or table
-  columns whose names say they hold a time or a measured speed (TIMING: the precision probe's rates and the reason
-  that quotes them). Numbers must agree to RTOL/ATOL: both runs compute on the
+  columns whose names say they hold a time (TIMING). Numbers must agree to RTOL/ATOL: both runs compute on the
   CPU with the same thread count (--max-threads), so they are expected to agree to rounding.
 """
 
@@ -72,7 +71,7 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 SKIPPED_DIRS = {"logs", "benchmarks"}
 SKIPPED_SUFFIXES = {".png"}
-TIMING = re.compile(r"second|elapsed|duration|time|_s$|precision_probe|precision_reason", re.IGNORECASE)
+TIMING = re.compile(r"second|elapsed|duration|time|_s$", re.IGNORECASE)
 RTOL, ATOL = 1e-5, 1e-7
 
 
